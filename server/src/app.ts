@@ -1,0 +1,152 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { HandoffConfig } from './config.ts';
+import type { AppEnv, Deps, IdentifyCustomer } from './context.ts';
+import { ApiError } from './errors.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { Store } from './store/types.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerCustomerSessionRoutes } from './routes/customer-sessions.ts';
+import { registerMeRoutes } from './routes/me.ts';
+import { registerOkePayRoutes } from './routes/okepay.ts';
+import { registerPaybisRoutes } from './routes/paybis.ts';
+import { registerTwoCheckoutRoutes } from './routes/twocheckout.ts';
+
+export interface HandoffOptions {
+  config: HandoffConfig;
+  store: Store;
+  /** Embedded mode: identify the customer from the host app's own session. */
+  identify?: IdentifyCustomer;
+  logger?: Logger;
+  /** Outbound HTTP to the providers; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+/** Request bodies are small JSON documents; anything larger is refused before it is read. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Builds the Handoff backend as a Web-standard app: `app.fetch(request)` anywhere, or
+ * `serve()` from `@handoff/server/node`.
+ *
+ * @example
+ * const app = createHandoff({ config: loadConfig(), store: await openStore(config) });
+ * serve({ fetch: app.fetch, port: 8787 });
+ */
+export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
+  const { config } = options;
+  const deps: Deps = {
+    config,
+    store: options.store,
+    logger: options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now: options.now ?? (() => new Date()),
+    identify: options.identify,
+  };
+
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+        throw new ApiError(400, 'bad_request', `${where}${issue?.message ?? 'invalid request'}`);
+      }
+    },
+  });
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', crypto.randomUUID());
+    await next();
+  });
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  app.use(
+    '/v1/*',
+    cors({
+      origin: config.corsOrigins,
+      allowHeaders: ['Authorization', 'Content-Type'],
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      credentials: true,
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  // Every POST route takes JSON; refuse anything else before a validator sees it.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'POST') {
+      const type = c.req.header('content-type') ?? '';
+      const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null;
+      if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
+        throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');
+      }
+    }
+    await next();
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  registerAuthRoutes(app, deps);
+  registerCustomerSessionRoutes(app, deps);
+  registerMeRoutes(app, deps);
+  registerOkePayRoutes(app, deps);
+  registerTwoCheckoutRoutes(app, deps);
+  registerPaybisRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Handoff',
+      version: '0.1.0',
+      description: 'Signs provider requests so a signed-in customer lands on a hosted page already logged in.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionToken', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'customerToken', { type: 'http', scheme: 'bearer' });
+
+  app.notFound(() => {
+    throw new ApiError(404, 'not_found', 'No such route.');
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      if (err.status >= 500) {
+        deps.logger.warn('request failed', { requestId: c.get('requestId'), code: err.code, message: err.message });
+      }
+      return c.json(err.toBody(), err.status, err.headers);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'bad_request';
+      return c.json({ error: { code, message: err.message || 'Bad request.' } }, status < 500 ? status : 400);
+    }
+    deps.logger.error('unexpected error', {
+      requestId: c.get('requestId'),
+      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    });
+    return c.json({ error: { code: 'internal', message: 'Internal error.' } }, 500);
+  });
+
+  return app;
+}
+
+function secretsOf(config: HandoffConfig): string[] {
+  return [
+    config.okepay?.secret,
+    config.twocheckout?.secretKey,
+    config.paybis?.apiKey,
+    config.paybis?.privateKeyPem,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+}

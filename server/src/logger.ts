@@ -1,0 +1,44 @@
+/**
+ * A small structured logger: one JSON object per line. Callers pass fields, never secrets or
+ * tokens; `redact` is a second line of defence for known secret values.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+const order: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export interface LoggerOptions {
+  level?: LogLevel | 'silent';
+  /** Where lines go; defaults to stderr. */
+  write?: (line: string) => void;
+  /** Values that must never appear in a line (provider secrets); replaced by `[redacted]`. */
+  secrets?: readonly string[];
+}
+
+export function createLogger({
+  level = 'info',
+  write = (line) => process.stderr.write(`${line}\n`),
+  secrets = [],
+}: LoggerOptions = {}): Logger {
+  const min = order[level];
+  const guarded = secrets.filter((s) => s.length >= 6);
+  const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
+    if (order[lvl] < min) return;
+    let line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields });
+    for (const s of guarded) if (line.includes(s)) line = line.split(s).join('[redacted]');
+    write(line);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+  };
+}
+
+export const silentLogger: Logger = createLogger({ level: 'silent' });
