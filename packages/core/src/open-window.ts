@@ -1,0 +1,80 @@
+import { isHttpUrl } from './client.ts';
+
+/** Where a provider page opens: a new tab (default) or in place of the current page. */
+export type OpenTarget = 'new-tab' | 'same-tab';
+
+/** What actually happened when a pending window was navigated. */
+export interface OpenResult {
+  url: string;
+  /** Where the page opened; `same-tab` after a fallback even when `new-tab` was asked for. */
+  target: OpenTarget;
+  /** Why the page did not open where it was asked to, or `null` when it did. */
+  fallback: 'popup_blocked' | null;
+}
+
+/** A window opened inside the click, before the link exists. */
+export interface PendingWindow {
+  /** True when the browser refused the new tab; `navigate` then falls back to the current page. */
+  readonly blocked: boolean;
+  /** Sends the pending window (or, as a fallback, the current page) to `url`, which must be http(s). */
+  navigate(url: string): OpenResult;
+  /** Closes the pending window without navigating, so a failed request leaves no stray blank tab. */
+  close(): void;
+}
+
+/** The parts of `window` the opener touches; tests pass a fake. */
+export type OpenerWindow = Pick<Window, 'open' | 'location'>;
+
+/**
+ * Opens the destination window synchronously, inside the click, while the browser still
+ * counts it as a user gesture: the link is fetched afterwards, and by then `window.open` would
+ * be blocked as a popup. Call it in the click handler, then `navigate` once the link arrives.
+ *
+ * @example
+ * button.onclick = async () => {
+ *   const pending = openPending('new-tab');
+ *   try {
+ *     const { url } = await client.okepayLoginLink();
+ *     pending.navigate(url);
+ *   } catch (error) {
+ *     pending.close();
+ *   }
+ * };
+ */
+export function openPending(target: OpenTarget, win: OpenerWindow = window): PendingWindow {
+  let child: Window | null = null;
+  if (target === 'new-tab') {
+    child = win.open('', '_blank');
+    if (child) {
+      // The provider page must not be able to reach back into this page (reverse tabnabbing).
+      child.opener = null;
+      try {
+        child.document.title = 'Opening…';
+        child.document.body.textContent = 'Opening…';
+      } catch {
+        // Cosmetic only: some browsers hand back a window whose document is not ready yet.
+      }
+    }
+  }
+  const close = () => {
+    if (child && !child.closed) child.close();
+  };
+  return {
+    blocked: target === 'new-tab' && !child,
+    close,
+    navigate(url) {
+      if (!isHttpUrl(url)) {
+        close();
+        throw new TypeError('Handoff: refusing to open a URL that is not http(s).');
+      }
+      // A blank tab that vanished before the link came (closed by a popup killer, or by the
+      // customer) is treated like a blocked popup: the click asked to go there, so go in place.
+      if (child && !child.closed) {
+        child.location.replace(url);
+        return { url, target: 'new-tab', fallback: null };
+      }
+      win.location.assign(url);
+      return { url, target: 'same-tab', fallback: target === 'new-tab' ? 'popup_blocked' : null };
+    },
+  };
+}
