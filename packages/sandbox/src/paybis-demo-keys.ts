@@ -1,0 +1,44 @@
+/**
+ * SANDBOX-ONLY TEST MATERIAL. This RSA-2048 key pair exists so the sandbox, the demo and the tests
+ * can sign and verify Paybis requests without real credentials. It is public (it is in the source),
+ * so it protects nothing: never register this public key with the real Paybis, never use it in production.
+ */
+export const PAYBIS_DEMO_PRIVATE_KEY_PEM = `-----BEGIN PRIVATE KEY-----
+MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCtS7rSbQKzEisQ
+x1e6Rx4TV0Pj4jYQhgcZUzQmvrr1zF4ihYAQT3Yiltsl4LyqtUEddhETx9yYGFio
+7oK6wBsi9x3mzbiQWO0UYXP4W19TwdCtc6jxjLn8xOF9LarULT3BDgryj3QeZeT+
+8mYlywami93GZhyIuJiclxYHojNr+/EvbMlCB8Cg8KvlmonaneLF89ZvOWCjB09W
+hYweyMMiA0K7+9kz1D6CqqGm1SrcLwfCWaFYoDh6dSLGMFrThZ2ZjrunK/aMsz9Q
+Cpkw5jXkGXMXniIRAZJUXTUggZPsy8GWVpT2msy9/rAwTCtn7OEjVXyRgi5yEa48
+QE+lR3dbAgMBAAECggEATCmDUyYL0K3EdZxWxwyogDGTKd1qi3qMNiomOn0K6CpI
+mP15WjHCJtOMPyp1YMVGd+9C9CGbptDUbnJczDzP8F8RKjXxzqb2k0V9VYK687Gz
+x/eUIY0K1LemroBamuPDR0ynrRE1JIL90LqyABwpsRq5fo+0LLaMhA225eX4mZUo
+k2d5q/yjMnBoveDCuRTUcv8L1K3iV6tyCa+zQHytKSd8/laG4M9UMbYNkeWYFQ8t
+bcQysGZn6JvyPhcHZRlnJgkHZFd7eXnEnu8O+A1Rx+4oJLnF4E2GATS7XjChSxrE
+8ToHZgJ3GIFKGdxJ5hovNjZuE/HSw4nCIp2ifHf1oQKBgQDbEXFh/LGt0tThBOOt
+9Mbhs8Jz9KfbLqzUkvu2WOF31nHSuOQrF/Y0MTyT0AG4ClF7d9PhWTMTtPSnKjGZ
+7loezDhFU2JqApmlqJCuISdLfFzJDXaq16bk1M47DXM+p4olLVnmRA309NnpF2rE
+jlMrVILPaH8szV6+/PJCI4CKMQKBgQDKgteaHWHQFR41WmCNL/p0HAlPdgLueEHT
+shNuHrZwq6r68P3ykeE/subo+zGty2SGcX2YfozPB3g6LQSCMsgJbHvpjCx0s8qR
+TVrq+L28KvYtdUgR/5QyqP8cdnDzGveAso2PPhw0byHAHCOOl+93pFd4CJSYBkQx
+hYEKxwTrSwKBgQDG4b0YAnuknWWaq/+v7CuquLHu58yEVomdq5tN3r9DNrK7ZhPv
+c5+XnqOqZgtJdESpXQ5E5eBTIdOC9/F0GEpE746ekaclKxsmpDRFgd/UziDGfqyf
+SY1A7loUjo9z8FKgkd2uCVbKbohu702FCNlE20Ku3eWnXQOJTMb7eJO34QKBgQCY
+ht3+vNycDhvXkX+hN57K7wbwK3FfzYG/AaPyz/0XdaTtJrAOkGN4R7X1iqTLQqMv
+Q7GWNtK1Z+nc32VC7x6NQoE90Y72QyhyMjIlQj4dyLnsWSZ0L+yeD30+IdNGt2vt
+Kg7G8b/qmj1wZYE+eB8sHMKorMXGjwmzxtr/lBCXawKBgExKecKx/jpM14n1mNfo
+LC/yok/IBeTBhw7rs5+3rwi9ugSvVrkexPWXwBEMl79tC/3XCC9axYdgA6i3h9R7
+jeXQhm1yKZ7Rc0Dw5LhXPL9Qp1/rvpEIV4Pc6tleXkJfOl6mE/IwsCixobQg68Th
+sZsYzcphiHRAoRFQUWvz0WwH
+-----END PRIVATE KEY-----`;
+
+/** The public half of the sandbox-only demo key pair; the Paybis sandbox verifies signatures with it. */
+export const PAYBIS_DEMO_PUBLIC_KEY_PEM = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArUu60m0CsxIrEMdXukce
+E1dD4+I2EIYHGVM0Jr669cxeIoWAEE92IpbbJeC8qrVBHXYRE8fcmBhYqO6CusAb
+Ivcd5s24kFjtFGFz+FtfU8HQrXOo8Yy5/MThfS2q1C09wQ4K8o90HmXk/vJmJcsG
+povdxmYciLiYnJcWB6Iza/vxL2zJQgfAoPCr5ZqJ2p3ixfPWbzlgowdPVoWMHsjD
+IgNCu/vZM9Q+gqqhptUq3C8HwlmhWKA4enUixjBa04WdmY67pyv2jLM/UAqZMOY1
+5BlzF54iEQGSVF01IIGT7MvBllaU9prMvf6wMEwrZ+zhI1V8kYIuchGuPEBPpUd3
+WwIDAQAB
+-----END PUBLIC KEY-----`;
