@@ -1,10 +1,15 @@
+import { injectFault, parseFaultConfig, FaultConfigError, type ProviderId } from './faults.ts';
+import { escapeHtml, html, json, page, SandboxConnectionReset } from './http.ts';
 import { createOkePaySandbox, OKEPAY_DEMO, type OkePaySeed } from './okepay.ts';
 import { createPaybisSandbox, PAYBIS_DEMO, type PaybisSeed } from './paybis.ts';
 import { createTwoCheckoutSandbox, TWOCHECKOUT_DEMO, type TwoCheckoutSeed } from './twocheckout.ts';
 import type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
 
 export type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
+export type { OkePaySeed, PaybisSeed, TwoCheckoutSeed };
 export { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO };
+export { FaultConfigError, parseFaultConfig } from './faults.ts';
+export { SandboxConnectionReset } from './http.ts';
 
 export interface SandboxOptions {
   /** Origin the sandbox is reachable at (links it hands out point here). Default `http://sandbox.localhost`. */
@@ -16,14 +21,22 @@ export interface SandboxOptions {
   now?: () => number;
   /** How to learn a request's client IP (the Node server sets this from the socket). */
   clientIp?: (request: Request) => string | null;
+  /** Source of randomness for fault rates, in [0, 1); injectable so tests are deterministic. */
+  random?: () => number;
 }
 
 export interface Sandbox {
   readonly baseUrl: string;
-  /** The Web-standard handler: serve it, put it behind MSW, or call it from a test. */
+  /**
+   * The Web-standard handler: serve it, put it behind MSW, or call it from a test. An injected
+   * connection reset rejects with `SandboxConnectionReset`; a request whose signal aborts
+   * during injected latency rejects with the abort reason.
+   */
   fetch(request: Request): Promise<Response>;
   /** Replace the fault configuration (also `POST /_sandbox/faults` with the same JSON). */
   setFaults(faults: FaultConfig): void;
+  /** The fault configuration in force. */
+  getFaults(): FaultConfig;
   /** Where to point the backend at this sandbox (the HANDOFF_*_URL / _BASE variables). */
   readonly urls: {
     okepayApiBase: string;
@@ -31,4 +44,157 @@ export interface Sandbox {
     paybisApiUrl: string;
     paybisWidgetUrl: string;
   };
+}
+
+export const DEFAULT_BASE_URL = 'http://sandbox.localhost';
+
+const PREFIXES: ReadonlyArray<readonly [string, ProviderId]> = [
+  ['/okepay', 'okepay'],
+  ['/2checkout', '2checkout'],
+  ['/paybis', 'paybis'],
+];
+
+/** Requests under `/{provider}/api` are provider APIs (faults apply); everything else is a hosted page. */
+function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
+/**
+ * Builds the sandbox: one fetch handler simulating OkePay, 2Checkout and Paybis (their APIs, with
+ * the same signature checks, and their hosted pages), seeded with demo data.
+ *
+ * @example
+ * const sandbox = createSandbox({ baseUrl: 'http://127.0.0.1:8790' });
+ * const res = await sandbox.fetch(new Request(`${sandbox.urls.okepayApiBase}/v1.0/AuthToken/?instance=demo`, init));
+ */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
+  const basePath = new URL(baseUrl).pathname.replace(/\/$/, '');
+  const random = options.random ?? Math.random;
+  let faults = options.faults ? parseFaultConfig(options.faults) : {};
+
+  const ctx: SandboxContext = {
+    baseUrl,
+    now: options.now ?? (() => Date.now()),
+    clientIp: options.clientIp ?? (() => null),
+  };
+  const providers: Record<ProviderId, ProviderSandbox> = {
+    okepay: createOkePaySandbox(ctx, options.okepay),
+    '2checkout': createTwoCheckoutSandbox(ctx, options.twocheckout),
+    paybis: createPaybisSandbox(ctx, options.paybis),
+  };
+
+  const urls = {
+    okepayApiBase: `${baseUrl}/okepay/api`,
+    twocheckoutApiUrl: `${baseUrl}/2checkout/api/rpc/6.0/`,
+    paybisApiUrl: `${baseUrl}/paybis/api`,
+    paybisWidgetUrl: `${baseUrl}/paybis/widget`,
+  };
+
+  async function handleFaults(request: Request): Promise<Response> {
+    if (request.method === 'GET') return json(faults);
+    if (request.method !== 'POST') return json({ error: 'Use GET or POST.' }, 405, { allow: 'GET, POST' });
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return json({ error: 'Send the fault configuration as a JSON object.' }, 400);
+    }
+    try {
+      faults = parseFaultConfig(body);
+    } catch (err) {
+      if (err instanceof FaultConfigError) return json({ error: err.message }, 400);
+      throw err;
+    }
+    return json(faults);
+  }
+
+  async function route(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    let path = url.pathname;
+    if (basePath && (path === basePath || path.startsWith(`${basePath}/`)))
+      path = path.slice(basePath.length) || '/';
+
+    if (path === '/_sandbox/faults') return handleFaults(request);
+    if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults));
+
+    for (const [prefix, id] of PREFIXES) {
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
+      const rest = path.slice(prefix.length);
+      if (isApiPath(rest)) {
+        const injected = await injectFault(id, request, faults, random);
+        if (injected) return injected;
+      }
+      return providers[id].handle(request, rest);
+    }
+    return html(
+      page(
+        'Not found',
+        `<h1>Not found</h1><p>The sandbox has nothing at <code>${escapeHtml(path)}</code>.</p>`,
+      ),
+      404,
+    );
+  }
+
+  return {
+    baseUrl,
+    urls,
+    setFaults(next) {
+      faults = parseFaultConfig(next);
+    },
+    getFaults: () => ({ ...faults }),
+    async fetch(request) {
+      try {
+        return await route(request);
+      } catch (err) {
+        // Injected resets and caller aborts are transport events, not answers: let them reject.
+        if (err instanceof SandboxConnectionReset || request.signal.aborted) throw err;
+        return json({ error: 'The sandbox failed to handle this request.' }, 500);
+      }
+    },
+  };
+}
+
+function normalizeBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`Sandbox baseUrl must be an absolute http(s) URL, got "${value}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Sandbox baseUrl must be an http(s) URL, got "${value}".`);
+  }
+  if (url.search || url.hash) throw new TypeError('Sandbox baseUrl must not have a query or fragment.');
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
+function indexPage(baseUrl: string, urls: Sandbox['urls'], faults: FaultConfig): string {
+  const rows = [
+    ['OkePay API base', urls.okepayApiBase],
+    ['2Checkout JSON-RPC URL', urls.twocheckoutApiUrl],
+    ['Paybis API URL', urls.paybisApiUrl],
+    ['Paybis widget URL', urls.paybisWidgetUrl],
+  ]
+    .map(
+      ([name, value]) =>
+        `<tr><th scope="row">${escapeHtml(name!)}</th><td><code>${escapeHtml(value!)}</code></td></tr>`,
+    )
+    .join('\n');
+  return page(
+    'Handoff sandbox',
+    `<h1>Handoff sandbox</h1>
+<p>Simulated OkePay, 2Checkout and Paybis APIs and hosted pages at <code>${escapeHtml(baseUrl)}</code>.</p>
+<table>
+${rows}
+</table>
+<h2>Demo data</h2>
+<p>OkePay instance <code>${escapeHtml(OKEPAY_DEMO.instance)}</code>, contacts ${OKEPAY_DEMO.contacts
+      .map((c) => `<code>${escapeHtml(c.id)}</code> (${escapeHtml(`${c.firstName} ${c.lastName}`)})`)
+      .join(', ')}.</p>
+<h2>Faults</h2>
+<p>Applied to provider APIs only. Read with <code>GET /_sandbox/faults</code>, change with <code>POST /_sandbox/faults</code>
+(JSON: latencyMs, errorRate, errorStatus, malformedRate, resetRate, providers).</p>
+<pre data-testid="sandbox-faults">${escapeHtml(JSON.stringify(faults, null, 2))}</pre>`,
+  );
 }
