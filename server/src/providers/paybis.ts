@@ -1,0 +1,136 @@
+import { constants, createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { ConfigError, type PaybisConfig } from '../config.ts';
+import { ProviderError } from '../errors.ts';
+import { parseProviderJson, providerRequest } from './http.ts';
+
+const PROVIDER = 'Paybis';
+
+/** The body of `POST /v2/request` for the auth-key (passwordless) flow. */
+export interface PaybisApiRequest {
+  /** The customer's auth key. */
+  partnerUserId: string;
+  passwordless: true;
+  email?: string;
+  locale?: string;
+  flow?: 'buyCrypto' | 'sellCrypto';
+  cryptoWalletAddress?: { address: string; currencyCode: string };
+  currencyCodeFrom?: string;
+  currencyCodeTo?: string;
+  amount?: string;
+}
+
+export interface PaybisApiResponse {
+  requestId: string;
+  /** Only when Paybis already linked the auth key to an email. */
+  oneTimeToken?: string;
+}
+
+export interface PaybisClient {
+  createRequest(body: PaybisApiRequest): Promise<PaybisApiResponse>;
+}
+
+/**
+ * Parses the partner's private key and checks it can sign Paybis requests (RSA, at least 2048
+ * bits). Throws ConfigError naming the variable, so a wrong key stops the app at start.
+ */
+export function assertRsaPrivateKey(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new ConfigError([
+      'HANDOFF_PAYBIS_PRIVATE_KEY: not a readable PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")',
+    ]);
+  }
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') {
+    throw new ConfigError([
+      `HANDOFF_PAYBIS_PRIVATE_KEY: Paybis signs with RSA, but this is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key`,
+    ]);
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048) {
+    throw new ConfigError([`HANDOFF_PAYBIS_PRIVATE_KEY: the RSA key has ${bits} bits; use at least 2048`]);
+  }
+  return key;
+}
+
+/**
+ * `X-Request-Signature` for a request body, as Paybis documents it: base64 RSASSA-PSS with
+ * SHA-512, MGF1-SHA-512 and a 64-byte salt, over the ASCII lowercase hex SHA-512 digest of
+ * the exact body bytes that are sent.
+ */
+export function signPaybisBody(privateKey: KeyObject, body: string): string {
+  const digestHex = createHash('sha512').update(body, 'utf8').digest('hex');
+  return sign('sha512', Buffer.from(digestHex, 'ascii'), {
+    key: privateKey,
+    padding: constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: 64,
+  }).toString('base64');
+}
+
+// Ids and tokens end up in URLs: printable ASCII without spaces, bounded length.
+const OPAQUE = /^[\x21-\x7e]{1,512}$/;
+
+function providerMessage(status: number, json: unknown): string {
+  const body = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
+  const message = typeof body.message === 'string' ? body.message : undefined;
+  const text = message ? message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 200) : `HTTP ${status}`;
+  return `${text} (HTTP ${status})`;
+}
+
+/**
+ * The server-to-server Paybis client. The private key is parsed once, here: a bad key throws
+ * ConfigError when the client is created.
+ *
+ * @example
+ * const paybis = createPaybisClient(config.paybis, { fetch, timeoutMs: 10_000 });
+ * const { requestId, oneTimeToken } = await paybis.createRequest({ partnerUserId, passwordless: true });
+ */
+export function createPaybisClient(
+  config: PaybisConfig,
+  options: { fetch: typeof fetch; timeoutMs: number },
+): PaybisClient {
+  const privateKey = assertRsaPrivateKey(config.privateKeyPem);
+  const endpoint = `${config.apiUrl.replace(/\/+$/, '')}/v2/request`;
+  const http = { provider: PROVIDER, fetch: options.fetch, timeoutMs: options.timeoutMs };
+
+  return {
+    async createRequest(request) {
+      const body = JSON.stringify(request);
+      const res = await providerRequest(http, endpoint, {
+        method: 'POST',
+        headers: {
+          Accept: 'application/json',
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${config.apiKey}`,
+          'X-Request-Signature': signPaybisBody(privateKey, body),
+        },
+        body,
+      });
+      if (res.status < 200 || res.status >= 300) {
+        let json: unknown;
+        try {
+          json = JSON.parse(res.text) as unknown;
+        } catch {
+          json = undefined;
+        }
+        throw new ProviderError(PROVIDER, providerMessage(res.status, json));
+      }
+      const json = parseProviderJson(PROVIDER, res.text);
+      const data =
+        typeof json === 'object' && json !== null && !Array.isArray(json)
+          ? (json as Record<string, unknown>)
+          : null;
+      if (!data || typeof data.requestId !== 'string' || !OPAQUE.test(data.requestId)) {
+        throw new ProviderError(PROVIDER, 'answered without a usable requestId');
+      }
+      const token = data.oneTimeToken;
+      if (token !== undefined && token !== null && (typeof token !== 'string' || !OPAQUE.test(token))) {
+        throw new ProviderError(PROVIDER, 'answered with an unusable oneTimeToken');
+      }
+      return typeof token === 'string'
+        ? { requestId: data.requestId, oneTimeToken: token }
+        : { requestId: data.requestId };
+    },
+  };
+}
