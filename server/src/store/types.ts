@@ -43,10 +43,160 @@ export interface PaybisAuthKeys {
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly paybisAuthKeys: PaybisAuthKeys;
-  readonly audit: { record(entry: AuditEntryInput): Promise<void> };
+  readonly audit: AuditLog;
   readonly customerSessions: {
     /** The customer bound to a live (unexpired, unrevoked) customer token, or null. */
     resolve(token: string): Promise<Customer | null>;
-  };
+  } & CustomerSessionAdmin;
+  readonly accounts: Accounts;
+  readonly users: Users;
+  readonly apiKeys: ApiKeys;
+  readonly sessions: Sessions;
   close(): Promise<void>;
+}
+
+// ---- Identity (accounts, API users, keys, sessions) ----
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  accountName: string | null;
+  uniqueId: string | null;
+  repcode: string | null;
+  customerServicePhone: string | null;
+  customerServiceEmail: string | null;
+  whitelabelSettings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AccountInput = Pick<AccountRecord, 'id' | 'name'> &
+  Partial<Omit<AccountRecord, 'id' | 'name' | 'createdAt' | 'updatedAt'>>;
+
+export interface Accounts {
+  /** Throws `StoreConflictError` when the id is taken. */
+  create(input: AccountInput): Promise<AccountRecord>;
+  get(id: string): Promise<AccountRecord | null>;
+  list(): Promise<AccountRecord[]>;
+}
+
+export interface UserRecord {
+  id: number;
+  email: string;
+  createdBy: string | null;
+  updatedBy: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A user's place in one account: roles there and the permissions they grant. */
+export interface Membership {
+  account: AccountRecord;
+  isPrimary: boolean;
+  roles: string[];
+  permissions: string[];
+}
+
+export interface Users {
+  /** Throws `StoreConflictError` when the email is taken. */
+  create(input: { email: string; createdBy?: string | null }): Promise<UserRecord>;
+  get(id: number): Promise<UserRecord | null>;
+  findByEmail(email: string): Promise<UserRecord | null>;
+  /**
+   * Adds the user to an account with roles (or adds roles to an existing membership). The first
+   * membership becomes primary unless `primary` says otherwise. Throws `StoreConflictError` for an
+   * unknown role or account.
+   */
+  addMembership(
+    userId: number,
+    accountId: string,
+    roles: string[],
+    options?: { primary?: boolean },
+  ): Promise<void>;
+  /** Memberships ordered primary first, then by account id. */
+  memberships(userId: number): Promise<Membership[]>;
+  /** Known role names. */
+  roles(): Promise<string[]>;
+}
+
+export interface ApiKeyCreated {
+  keyId: string;
+  /** Shown once; only its hash is stored. */
+  secret: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface ApiKeyRecord {
+  keyId: string;
+  userId: number;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface ApiKeys {
+  create(userId: number, options?: { expiresAt?: Date | null }): Promise<ApiKeyCreated>;
+  /**
+   * The user id when the key exists, is live, and the secret matches; otherwise null. The same hash
+   * work is done for unknown keys, and the comparison is constant-time.
+   */
+  verify(keyId: string, secret: string): Promise<{ userId: number; keyId: string } | null>;
+  /** True when a live key was revoked. */
+  revoke(keyId: string): Promise<boolean>;
+  list(userId: number): Promise<ApiKeyRecord[]>;
+}
+
+export interface SessionRecord {
+  userId: number;
+  apiKeyId: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface Sessions {
+  create(
+    userId: number,
+    options: { expiresAt: Date; apiKeyId?: string | null },
+  ): Promise<{ token: string; expiresAt: string }>;
+  /** The live (unexpired, unrevoked) session for a token, or null. */
+  resolve(token: string): Promise<SessionRecord | null>;
+  /** True when a live session was revoked. */
+  revoke(token: string): Promise<boolean>;
+}
+
+export interface CustomerSessionAdmin {
+  create(input: {
+    accountId: string;
+    customer: CustomerIdentity;
+    expiresAt: Date;
+    createdBy?: number | null;
+  }): Promise<{ token: string; sessionId: string; expiresAt: string }>;
+  /** True when a live customer session was revoked. */
+  revoke(token: string): Promise<boolean>;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  action: string;
+  outcome: 'success' | 'failure';
+  accountId: string | null;
+  userId: number | null;
+  customerId: string | null;
+  provider: string | null;
+  clientIp: string | null;
+  detail: string | null;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntryInput): Promise<void>;
+  /** Newest first; `before` is an entry id (exclusive) for the next page. */
+  list(query: { accountIds: string[]; limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+/** A uniqueness or reference rule refused the write (duplicate id, unknown account or role). */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
 }

@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { migrationProvider, type SqlDialect } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { createSqlStore } from './sql-store.ts';
+import type { Store } from './types.ts';
+
+export type StoreOptions = (
+  | { kind: 'sqlite'; path: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Schema to work in (created if missing); default: the server's search_path. */
+      schema?: string;
+      /** Pool size; default 10. */
+      maxConnections?: number;
+    }
+  | {
+      kind: 'pglite';
+      /** Share one embedded database between stores (the caller closes it); default: a new in-memory one. */
+      client?: PGlite;
+    }
+) & {
+  /** Clock deciding whether tokens are live; default: the system clock. */
+  now?: () => Date;
+};
+
+export type SqlStore = Store & { readonly db: Kysely<Database> };
+
+/** Schema names are put into SQL and connection options, so only plain identifiers are accepted. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens the store and brings its schema up to date. SQLite is the embedded default (one file,
+ * created on first use; `:memory:` for a throwaway database); PostgreSQL serves several backend
+ * instances; PGlite is an embedded PostgreSQL engine for tests without a server.
+ *
+ * @example
+ * const store = await openStore({ kind: 'sqlite', path: './handoff.db' });
+ */
+export async function openStore(options: StoreOptions): Promise<SqlStore> {
+  const now = options.now ?? (() => new Date());
+  let dialect: Dialect;
+  let sqlDialect: SqlDialect;
+
+  switch (options.kind) {
+    case 'sqlite': {
+      if (options.path !== ':memory:' && options.path !== '')
+        mkdirSync(dirname(options.path), { recursive: true });
+      const database = new SQLite(options.path);
+      // WAL lets readers and one writer work at once; the busy timeout makes a second process wait
+      // for the write lock instead of failing at once.
+      database.pragma('journal_mode = WAL');
+      database.pragma('busy_timeout = 5000');
+      database.pragma('foreign_keys = ON');
+      dialect = new SqliteDialect({ database });
+      sqlDialect = 'sqlite';
+      break;
+    }
+    case 'postgres': {
+      const { schema } = options;
+      if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+        throw new Error(`Invalid PostgreSQL schema name "${schema}".`);
+      }
+      if (schema !== undefined) {
+        const admin = new pg.Client({ connectionString: options.url });
+        await admin.connect();
+        try {
+          await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        } finally {
+          await admin.end();
+        }
+      }
+      const pool = new pg.Pool({
+        connectionString: options.url,
+        max: options.maxConnections ?? 10,
+        ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+      });
+      dialect = new PostgresDialect({ pool });
+      sqlDialect = 'postgres';
+      break;
+    }
+    case 'pglite': {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { PGliteDialect } = await import('./pglite-dialect.ts');
+      dialect = new PGliteDialect({
+        client: options.client ?? new PGlite(),
+        closeOnDestroy: options.client === undefined,
+      });
+      sqlDialect = 'postgres';
+      break;
+    }
+    default:
+      throw new Error(`Unknown store kind "${(options as { kind: string }).kind}".`);
+  }
+
+  const db = new Kysely<Database>({ dialect });
+  try {
+    await migrate(db, sqlDialect);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return createSqlStore(db, {
+    dialect: sqlDialect,
+    now,
+    destroy: () => db.destroy(),
+  });
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  const failed = results.find((r) => r.status === 'Error');
+  if (error !== undefined) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed ? `"${failed.migrationName}" ` : ''}failed: ${reason}`, {
+      cause: error,
+    });
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export { StoreConflictError } from './types.ts';
+export type * from './types.ts';
