@@ -74,7 +74,7 @@ const OPAQUE = /^[\x21-\x7e]{1,512}$/;
 function providerMessage(status: number, json: unknown): string {
   const body = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {};
   const message = typeof body.message === 'string' ? body.message : undefined;
-  const text = message ? message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 200) : `HTTP ${status}`;
+  const text = message ? message.replace(/\p{Cc}+/gu, ' ').slice(0, 200) : `HTTP ${status}`;
   return `${text} (HTTP ${status})`;
 }
 
