@@ -1,0 +1,4 @@
+'use client';
+
+export * from './handoff-provider.tsx';
+export * from './manage-subscription-button.tsx';
