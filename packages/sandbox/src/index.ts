@@ -116,6 +116,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       path = path.slice(basePath.length) || '/';
 
     if (path === '/_sandbox/faults') return handleFaults(request);
+    // What the sandbox believes the caller's IP is (IP-bound links depend on it).
+    if (path === '/_sandbox/client-ip') return json({ ip: ctx.clientIp(request) });
     if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults));
 
     for (const [prefix, id] of PREFIXES) {

@@ -326,7 +326,7 @@ ${contact.subscriptions.length === 0 ? '<p>No subscriptions.</p>' : ''}
       if (path === '/api' || path.startsWith('/api/'))
         return refuse(404, `No API endpoint at ${path.slice(4) || '/'}.`);
       const match = PORTAL_PATH.exec(path);
-      if (match) return portal(request, decodeURIComponent(match[1]!), match[2] !== undefined);
+      if (match) return portal(request, match[1]!, match[2] !== undefined);
       return portalError(404, 'Not found', 'There is no OkePay page at this address.');
     },
   };
