@@ -11,7 +11,7 @@ function sink() {
       cb();
     },
   });
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+  return { stream, text: () => text };
 }
 
 describe('handoff-sandbox CLI', () => {

@@ -80,7 +80,16 @@ function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+interface Output {
+  write(text: string): unknown;
+}
+
+/** Runs the CLI; resolves with the exit code, or -1 while the server keeps running. */
+export async function main(
+  argv: string[],
+  out: Output = process.stdout,
+  err: Output = process.stderr,
+): Promise<number> {
   let options: CliOptions;
   try {
     options = parseCliArgs(argv);
