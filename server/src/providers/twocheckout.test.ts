@@ -368,6 +368,14 @@ describe('unusable answers', () => {
     expect(err.message).toBe('2Checkout: Injected fault');
   });
 
+  it('strips control characters from and bounds the provider message', async () => {
+    const err = (await sso(
+      scripted(() => ({ error: { code: 1, message: `bad\r\nX-Injected: 1${'x'.repeat(500)}` } })),
+    )) as ProviderError;
+    expect(err.message).not.toMatch(/[\r\n]/);
+    expect(err.message.length).toBeLessThanOrEqual('2Checkout: '.length + 200);
+  });
+
   it('times out with a 504', async () => {
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) =>

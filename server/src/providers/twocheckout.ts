@@ -76,7 +76,12 @@ export class TwoCheckoutRpcError extends ProviderError {
 }
 
 function clean(message: string): string {
-  return message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 200) || 'request refused';
+  return (
+    message
+      .replace(/\p{Cc}+/gu, ' ')
+      .trim()
+      .slice(0, 200) || 'request refused'
+  );
 }
 
 /**
