@@ -30,7 +30,9 @@ export function requireCustomer(deps: Pick<Deps, 'store' | 'identify'>): Middlew
       try {
         identity = await deps.identify(c.req.raw);
       } catch (cause) {
-        throw new ApiError(500, 'internal', 'The host application could not identify the customer.', { cause });
+        throw new ApiError(500, 'internal', 'The host application could not identify the customer.', {
+          cause,
+        });
       }
       if (!identity) throw unauthorized('No signed-in customer.');
       c.set('customer', {

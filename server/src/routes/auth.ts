@@ -1,5 +1,217 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { requireSession } from '../auth/session.ts';
+import { slidingWindowLimiter } from '../auth/rate-limit.ts';
+import { API_KEY_PREFIX } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
+import { ApiError, unauthorized } from '../errors.ts';
+import { clientIp } from '../http/client-ip.ts';
+import type { Membership } from '../store/types.ts';
+import { errorResponses } from '../auth/error-schema.ts';
 
-// Placeholder until this route module is implemented.
-export function registerAuthRoutes(_app: OpenAPIHono<AppEnv>, _deps: Deps): void {}
+/** `POST /auth/login` request (the documented `ApiKeyLogin`). */
+export const ApiKeyLoginSchema = z
+  .strictObject({
+    apiKey: z.string().min(1).max(200).openapi({ description: 'The API key to authenticate with' }),
+    apiSecret: z.string().min(1).max(200).openapi({ description: 'The API secret to authenticate with' }),
+  })
+  .openapi('ApiKeyLogin');
+
+export const AccountSchema = z
+  .object({
+    accountName: z.string().openapi({ description: 'Name of the account' }),
+    accountId: z.string().openapi({ description: 'Unique identifier of the account' }),
+    usersPrimaryAccount: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Whether this is the user's primary account" }),
+    accountAdmin: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Whether the user is an administrator of this account' }),
+    id: z.string(),
+    uniqueId: z.string().optional(),
+    name: z.string(),
+    repcode: z.string().optional(),
+    customerServicePhone: z.string().optional().openapi({ description: 'Customer service phone number' }),
+    customerServiceEmail: z.string().optional().openapi({ description: 'Customer service email address' }),
+    whitelabelSettings: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'WhiteLabel Settings' }),
+    permissions: z.array(z.string()).optional(),
+    roles: z.array(z.string()).optional(),
+  })
+  .openapi('Account');
+
+export const ApiKeyLoginResponseSchema = z
+  .object({
+    id: z.number().int().openapi({ description: 'User ID associated with the API key' }),
+    email: z.string().openapi({ description: 'Email address associated with the user' }),
+    createdBy: z.string().optional(),
+    updatedBy: z.string().optional(),
+    createdAt: z.iso.datetime().optional(),
+    updatedAt: z.iso.datetime().optional(),
+    primaryAccount: AccountSchema.optional().openapi({ description: "The user's primary account" }),
+    accounts: z
+      .array(AccountSchema)
+      .optional()
+      .openapi({ description: 'List of accounts the user belongs to' }),
+    flatRolesList: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'List of role IDs assigned to the user' }),
+    flatPermissionsList: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'List of permission IDs granted to the user' }),
+    token: z.string().openapi({ description: 'Authentication token to use for subsequent API requests' }),
+  })
+  .openapi('ApiKeyLoginResponse');
+
+export type AccountBody = z.infer<typeof AccountSchema>;
+export type ApiKeyLoginResponse = z.infer<typeof ApiKeyLoginResponseSchema>;
+
+/** Failed logins allowed per API key and per client IP within the window. */
+export const LOGIN_FAILURE_LIMITS = { perKey: 5, perIp: 20, windowMs: 15 * 60 * 1000 } as const;
+
+const loginRoute = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags: ['auth'],
+  summary: 'Get auth session token',
+  description: 'Get an API session token using an API key and secret.',
+  request: { body: { required: true, content: { 'application/json': { schema: ApiKeyLoginSchema } } } },
+  responses: {
+    200: {
+      description: 'Successfully logged in',
+      content: { 'application/json': { schema: ApiKeyLoginResponseSchema } },
+    },
+    ...errorResponses(400, 401, 429),
+  },
+});
+
+function accountBody(m: Membership): AccountBody {
+  const a = m.account;
+  return {
+    accountName: a.accountName ?? a.name,
+    accountId: a.id,
+    usersPrimaryAccount: m.isPrimary,
+    accountAdmin: m.roles.includes('admin'),
+    id: a.id,
+    ...(a.uniqueId !== null ? { uniqueId: a.uniqueId } : {}),
+    name: a.name,
+    ...(a.repcode !== null ? { repcode: a.repcode } : {}),
+    ...(a.customerServicePhone !== null ? { customerServicePhone: a.customerServicePhone } : {}),
+    ...(a.customerServiceEmail !== null ? { customerServiceEmail: a.customerServiceEmail } : {}),
+    whitelabelSettings: a.whitelabelSettings,
+    permissions: m.permissions,
+    roles: m.roles,
+  };
+}
+
+export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
+  const clock = () => deps.now().getTime();
+  const perKey = slidingWindowLimiter({
+    limit: LOGIN_FAILURE_LIMITS.perKey,
+    windowMs: LOGIN_FAILURE_LIMITS.windowMs,
+    now: clock,
+  });
+  const perIp = slidingWindowLimiter({
+    limit: LOGIN_FAILURE_LIMITS.perIp,
+    windowMs: LOGIN_FAILURE_LIMITS.windowMs,
+    now: clock,
+  });
+
+  app.openapi(loginRoute, async (c) => {
+    const { apiKey, apiSecret } = c.req.valid('json');
+    const ip = clientIp(c, deps.config.trustProxy);
+    const ipKey = `ip:${ip ?? 'unknown'}`;
+    // Only well-formed key ids get their own bucket, so junk ids cannot grow the map.
+    const keyKey = apiKey.startsWith(API_KEY_PREFIX) ? `key:${apiKey}` : 'key:malformed';
+
+    const wait = Math.max(perKey.retryAfter(keyKey), perIp.retryAfter(ipKey));
+    if (wait > 0) {
+      await deps.store.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        clientIp: ip,
+        detail: 'rate_limited',
+      });
+      throw new ApiError(429, 'rate_limited', 'Too many failed logins. Try again later.', {
+        headers: { 'Retry-After': String(wait) },
+      });
+    }
+
+    const verified = await deps.store.apiKeys.verify(apiKey, apiSecret);
+    const user = verified ? await deps.store.users.get(verified.userId) : null;
+    if (!verified || !user) {
+      perKey.fail(keyKey);
+      perIp.fail(ipKey);
+      await deps.store.audit.record({
+        action: 'auth.login',
+        outcome: 'failure',
+        clientIp: ip,
+        detail: 'invalid_credentials',
+      });
+      // One answer for an unknown key, a wrong secret, and a revoked or expired key.
+      throw unauthorized('Invalid API key or secret.');
+    }
+    perKey.reset(keyKey);
+
+    const memberships = await deps.store.users.memberships(user.id);
+    const expiresAt = new Date(deps.now().getTime() + deps.config.sessionTtlSeconds * 1000);
+    const session = await deps.store.sessions.create(user.id, { expiresAt, apiKeyId: verified.keyId });
+    const primary = memberships.find((m) => m.isPrimary);
+    await deps.store.audit.record({
+      action: 'auth.login',
+      outcome: 'success',
+      accountId: primary?.account.id ?? null,
+      userId: user.id,
+      clientIp: ip,
+      detail: verified.keyId,
+    });
+
+    const accounts = memberships.map(accountBody);
+    const body: ApiKeyLoginResponse = {
+      id: user.id,
+      email: user.email,
+      ...(user.createdBy !== null ? { createdBy: user.createdBy } : {}),
+      ...(user.updatedBy !== null ? { updatedBy: user.updatedBy } : {}),
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
+      ...(primary ? { primaryAccount: accountBody(primary) } : {}),
+      accounts,
+      flatRolesList: [...new Set(memberships.flatMap((m) => m.roles))].sort(),
+      flatPermissionsList: [...new Set(memberships.flatMap((m) => m.permissions))].sort(),
+      token: session.token,
+    };
+    c.header('Cache-Control', 'no-store');
+    return c.json(body, 200);
+  });
+
+  const logoutRoute = createRoute({
+    method: 'post',
+    path: '/auth/logout',
+    tags: ['auth'],
+    summary: 'Revoke the session token',
+    security: [{ sessionToken: [] }],
+    middleware: requireSession(deps),
+    responses: {
+      204: { description: 'The session token is revoked' },
+      ...errorResponses(401),
+    },
+  });
+
+  app.openapi(logoutRoute, async (c) => {
+    const principal = c.get('apiPrincipal');
+    await deps.store.sessions.revoke(principal.token);
+    await deps.store.audit.record({
+      action: 'auth.logout',
+      outcome: 'success',
+      accountId: principal.memberships.find((m) => m.isPrimary)?.account.id ?? null,
+      userId: principal.user.id,
+      clientIp: clientIp(c, deps.config.trustProxy),
+    });
+    return c.body(null, 204);
+  });
+}

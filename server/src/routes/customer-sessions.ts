@@ -1,5 +1,115 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { CustomerIdentity, CustomerSessionRequest, CustomerSessionResponse } from '@handoff/core';
+import { errorResponses } from '../auth/error-schema.ts';
+import { accountWithPermission, requireSession } from '../auth/session.ts';
 import type { AppEnv, Deps } from '../context.ts';
+import { clientIp } from '../http/client-ip.ts';
 
-// Placeholder until this route module is implemented.
-export function registerCustomerSessionRoutes(_app: OpenAPIHono<AppEnv>, _deps: Deps): void {}
+/** 2Checkout subscription references: letters, digits, dash and underscore. */
+const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
+/** No control characters in ids that end up in logs, audit entries and provider requests. */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
+export const CustomerIdentitySchema = z
+  .strictObject({
+    id: z.string().min(1).max(200).regex(PRINTABLE, 'must not contain control characters').openapi({
+      description: "The host app's own id for this customer.",
+    }),
+    email: z.email().max(254).optional(),
+    okepayContactId: z
+      .number()
+      .int()
+      .positive()
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .openapi({ description: 'OkePay contact id (from the subscription webhook).' }),
+    twocheckoutSubscriptions: z
+      .array(z.string().regex(SUBSCRIPTION_REFERENCE, 'must be 1-64 letters, digits, "-" or "_"'))
+      .max(50)
+      .optional()
+      .openapi({ description: '2Checkout subscription references this customer may manage.' }),
+    paybis: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Whether this customer may start the Paybis widget.' }),
+  })
+  .openapi('CustomerIdentity') satisfies z.ZodType<CustomerIdentity>;
+
+/** Customer sessions live between one minute and one day. */
+export const CUSTOMER_SESSION_TTL_BOUNDS = { min: 60, max: 24 * 3600 } as const;
+
+export const CustomerSessionRequestSchema = z
+  .strictObject({
+    customer: CustomerIdentitySchema,
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(CUSTOMER_SESSION_TTL_BOUNDS.min)
+      .max(CUSTOMER_SESSION_TTL_BOUNDS.max)
+      .optional()
+      .openapi({ description: 'Lifetime in seconds (default: the server setting, 900).' }),
+    accountId: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({ description: "Account to bind to; defaults to the API user's primary account." }),
+  })
+  .openapi('CustomerSessionRequest') satisfies z.ZodType<CustomerSessionRequest>;
+
+export const CustomerSessionResponseSchema = z
+  .object({
+    token: z.string().openapi({ description: 'The customer token (hc_…) for the page.' }),
+    expiresAt: z.iso.datetime(),
+  })
+  .openapi('CustomerSessionResponse') satisfies z.ZodType<CustomerSessionResponse>;
+
+/**
+ * `POST /v1/customer-sessions`: the host app's server binds one of its customers to a short-lived
+ * token and hands that token to its page.
+ */
+export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
+  const route = createRoute({
+    method: 'post',
+    path: '/v1/customer-sessions',
+    tags: ['customer sessions'],
+    summary: 'Create a customer session',
+    security: [{ sessionToken: [] }],
+    middleware: requireSession(deps, 'customer-sessions:create'),
+    request: {
+      body: { required: true, content: { 'application/json': { schema: CustomerSessionRequestSchema } } },
+    },
+    responses: {
+      201: {
+        description: 'The customer token and when it expires',
+        content: { 'application/json': { schema: CustomerSessionResponseSchema } },
+      },
+      ...errorResponses(400, 401, 403),
+    },
+  });
+
+  app.openapi(route, async (c) => {
+    const principal = c.get('apiPrincipal');
+    const body = c.req.valid('json');
+    const membership = accountWithPermission(principal, body.accountId, 'customer-sessions:create');
+    const ttl = body.ttlSeconds ?? deps.config.customerSessionTtlSeconds;
+    const expiresAt = new Date(deps.now().getTime() + ttl * 1000);
+    const created = await deps.store.customerSessions.create({
+      accountId: membership.account.id,
+      customer: body.customer,
+      expiresAt,
+      createdBy: principal.user.id,
+    });
+    await deps.store.audit.record({
+      action: 'customer_session.create',
+      outcome: 'success',
+      accountId: membership.account.id,
+      userId: principal.user.id,
+      customerId: body.customer.id,
+      clientIp: clientIp(c, deps.config.trustProxy),
+      detail: created.sessionId,
+    });
+    c.header('Cache-Control', 'no-store');
+    return c.json({ token: created.token, expiresAt: created.expiresAt }, 201);
+  });
+}

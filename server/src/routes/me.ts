@@ -1,5 +1,63 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { MeResponse } from '@handoff/core';
+import { requireCustomer } from '../auth/customer.ts';
+import { errorResponses } from '../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../context.ts';
 
-// Placeholder until this route module is implemented.
-export function registerMeRoutes(_app: OpenAPIHono<AppEnv>, _deps: Deps): void {}
+export const MeResponseSchema = z
+  .object({
+    customer: z.object({ id: z.string(), email: z.string().optional() }),
+    providers: z.object({
+      okepay: z.boolean().openapi({ description: 'OkePay is configured and the customer has a contact id.' }),
+      '2checkout': z
+        .object({ subscriptionReferences: z.array(z.string()) })
+        .nullable()
+        .openapi({
+          description: '2Checkout is configured and the customer has subscriptions: their references.',
+        }),
+      paybis: z
+        .object({ scriptUrl: z.string() })
+        .nullable()
+        .openapi({ description: 'Paybis is configured and allowed for this customer: the Web SDK script.' }),
+    }),
+  })
+  .openapi('MeResponse') satisfies z.ZodType<MeResponse>;
+
+/** `GET /v1/me`: what the signed-in customer can open, so components can render conditionally. */
+export function registerMeRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
+  const route = createRoute({
+    method: 'get',
+    path: '/v1/me',
+    tags: ['customer'],
+    summary: 'What the signed-in customer can open',
+    security: [{ customerToken: [] }],
+    middleware: requireCustomer(deps),
+    responses: {
+      200: {
+        description: 'The customer and their providers',
+        content: { 'application/json': { schema: MeResponseSchema } },
+      },
+      ...errorResponses(401),
+    },
+  });
+
+  app.openapi(route, (c) => {
+    const customer = c.get('customer');
+    const { okepay, twocheckout, paybis } = deps.config;
+    const references = customer.twocheckoutSubscriptions ?? [];
+    const body: MeResponse = {
+      customer: { id: customer.id, ...(customer.email !== undefined ? { email: customer.email } : {}) },
+      providers: {
+        okepay: okepay !== null && customer.okepayContactId !== undefined,
+        '2checkout':
+          twocheckout !== null && references.length > 0 ? { subscriptionReferences: references } : null,
+        paybis:
+          paybis !== null && customer.paybis === true
+            ? { scriptUrl: `${paybis.widgetUrl}/partner-exchange-widget.js` }
+            : null,
+      },
+    };
+    c.header('Cache-Control', 'no-store');
+    return c.json(body, 200);
+  });
+}

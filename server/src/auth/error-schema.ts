@@ -1,0 +1,25 @@
+import { z } from '@hono/zod-openapi';
+
+/** The `{error: {code, message}}` body every failure has, for the OpenAPI document. */
+export const ErrorSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string() }) })
+  .openapi('Error');
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed request',
+  401: 'Missing, unknown, expired or revoked credentials',
+  403: 'The caller lacks the permission in that account',
+  429: 'Too many failed attempts; see Retry-After',
+};
+
+/** OpenAPI error responses for the given statuses. */
+export function errorResponses<S extends 400 | 401 | 403 | 429>(
+  ...statuses: S[]
+): Record<S, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }> {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: DESCRIPTIONS[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } },
+    ]),
+  ) as Record<S, { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }>;
+}

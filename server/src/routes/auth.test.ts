@@ -1,0 +1,232 @@
+import { expect, it } from 'vitest';
+import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
+import { loadConfig } from '../config.ts';
+import { forEachStore } from '../store/test-stores.ts';
+import { ApiKeyLoginResponseSchema, LOGIN_FAILURE_LIMITS } from './auth.ts';
+
+forEachStore('POST /auth/login', ({ open }) => {
+  it('answers with exactly the documented fields and a session token', async () => {
+    const store = await open();
+    await store.accounts.create({
+      id: 'acme',
+      name: 'Acme',
+      accountName: 'Acme Inc.',
+      repcode: 'R1',
+      customerServiceEmail: 'help@acme.test',
+      whitelabelSettings: { color: '#123456' },
+    });
+    const user = await seedApiUser(store, {
+      email: 'svc@acme.test',
+      accountId: 'acme',
+      roles: ['integration'],
+    });
+    await store.users.addMembership(user.userId, 'default', ['auditor']);
+    const app = testApp(store);
+
+    const res = await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(ApiKeyLoginResponseSchema.strict().parse(body)).toBeTruthy();
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'id',
+        'email',
+        'createdBy',
+        'updatedBy',
+        'createdAt',
+        'updatedAt',
+        'primaryAccount',
+        'accounts',
+        'flatRolesList',
+        'flatPermissionsList',
+        'token',
+      ].sort(),
+    );
+    expect(body).toMatchObject({
+      id: user.userId,
+      email: 'svc@acme.test',
+      createdBy: 'test',
+      primaryAccount: {
+        accountName: 'Acme Inc.',
+        accountId: 'acme',
+        id: 'acme',
+        name: 'Acme',
+        usersPrimaryAccount: true,
+        accountAdmin: false,
+        repcode: 'R1',
+        customerServiceEmail: 'help@acme.test',
+        whitelabelSettings: { color: '#123456' },
+        roles: ['integration'],
+        permissions: ['customer-sessions:create', 'customer-sessions:revoke'],
+      },
+      flatRolesList: ['auditor', 'integration'],
+      flatPermissionsList: ['audit:read', 'customer-sessions:create', 'customer-sessions:revoke'],
+    });
+    expect(body.accounts).toHaveLength(2);
+    expect((body.accounts as { id: string; usersPrimaryAccount: boolean }[])[1]).toMatchObject({
+      id: 'default',
+      accountName: 'Default',
+      usersPrimaryAccount: false,
+    });
+    expect(body.token).toMatch(/^hs_/);
+    expect(new Date(body.createdAt as string).toISOString()).toBe(body.createdAt);
+    expect(await store.sessions.resolve(body.token as string)).toMatchObject({ userId: user.userId });
+    expect(JSON.stringify(body)).not.toContain(user.secret);
+
+    const audit = await store.audit.list({ accountIds: ['acme'], limit: 10 });
+    expect(audit[0]).toMatchObject({ action: 'auth.login', outcome: 'success', userId: user.userId });
+    expect(JSON.stringify(audit)).not.toContain(user.secret);
+  });
+
+  it('gives the same 401 for an unknown key, a wrong secret, a revoked and an expired key', async () => {
+    let clock = new Date('2030-01-01T00:00:00Z');
+    const store = await open({ now: () => clock });
+    const app = testApp(store, { now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const expiring = await store.apiKeys.create(user.userId, { expiresAt: new Date('2030-01-01T01:00:00Z') });
+    const revoked = await store.apiKeys.create(user.userId);
+    await store.apiKeys.revoke(revoked.keyId);
+
+    const attempts = [
+      { apiKey: 'hk_unknown', apiSecret: user.secret },
+      { apiKey: user.keyId, apiSecret: 'wrong' },
+      { apiKey: revoked.keyId, apiSecret: revoked.secret },
+    ];
+    const bodies = [];
+    for (const attempt of attempts) {
+      const res = await postJson(app, '/auth/login', attempt);
+      expect(res.status).toBe(401);
+      bodies.push(await res.text());
+    }
+    expect(
+      (await postJson(app, '/auth/login', { apiKey: expiring.keyId, apiSecret: expiring.secret })).status,
+    ).toBe(200);
+    clock = new Date('2030-01-01T01:00:00Z');
+    const expired = await postJson(app, '/auth/login', {
+      apiKey: expiring.keyId,
+      apiSecret: expiring.secret,
+    });
+    expect(expired.status).toBe(401);
+    bodies.push(await expired.text());
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0]!)).toEqual({
+      error: { code: 'unauthorized', message: 'Invalid API key or secret.' },
+    });
+
+    const failures = await store.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('outcome', '=', 'failure')
+      .execute();
+    expect(failures).toHaveLength(4);
+    expect(JSON.stringify(failures)).not.toContain(user.secret);
+    expect(JSON.stringify(failures)).not.toContain(revoked.secret);
+  });
+
+  it('refuses malformed bodies with 400', async () => {
+    const store = await open();
+    const app = testApp(store);
+    for (const body of [
+      {},
+      { apiKey: 'hk_x' },
+      { apiKey: 1, apiSecret: 'x' },
+      { apiKey: 'hk_x', apiSecret: 'x', extra: true },
+      { apiKey: 'hk_x', apiSecret: 'x'.repeat(201) },
+      { apiKey: '', apiSecret: 'x' },
+    ]) {
+      const res = await postJson(app, '/auth/login', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    }
+    const notJson = await app.request('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"apiKey":',
+    });
+    expect(notJson.status).toBe(400);
+  });
+
+  it('rate-limits failures per key with 429 and Retry-After, then lets the key in after the window', async () => {
+    let clock = new Date('2030-01-01T00:00:00Z');
+    const store = await open({ now: () => clock });
+    const app = testApp(store, { now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    for (let i = 0; i < LOGIN_FAILURE_LIMITS.perKey; i++) {
+      expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: 'wrong' })).status).toBe(
+        401,
+      );
+    }
+    const limited = await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBe(LOGIN_FAILURE_LIMITS.windowMs / 1000);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+
+    clock = new Date(clock.getTime() + LOGIN_FAILURE_LIMITS.windowMs);
+    expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
+      200,
+    );
+  });
+
+  it('rate-limits failures per client IP across keys', async () => {
+    const store = await open();
+    const app = testApp(store, {
+      config: loadConfig({ HANDOFF_TRUST_PROXY: 'true', HANDOFF_LOG_LEVEL: 'silent' }),
+    });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    for (let i = 0; i < LOGIN_FAILURE_LIMITS.perIp; i++) {
+      const res = await postJson(
+        app,
+        '/auth/login',
+        { apiKey: `hk_guess${i}`, apiSecret: 'x' },
+        undefined,
+        from('203.0.113.9'),
+      );
+      expect(res.status).toBe(401);
+    }
+    const blocked = await postJson(
+      app,
+      '/auth/login',
+      { apiKey: user.keyId, apiSecret: user.secret },
+      undefined,
+      from('203.0.113.9'),
+    );
+    expect(blocked.status).toBe(429);
+    const elsewhere = await postJson(
+      app,
+      '/auth/login',
+      { apiKey: user.keyId, apiSecret: user.secret },
+      undefined,
+      from('203.0.113.10'),
+    );
+    expect(elsewhere.status).toBe(200);
+  });
+});
+
+forEachStore('POST /auth/logout', ({ open }) => {
+  it('revokes the session token; it no longer works', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['admin'] });
+    const token = await login(app, user);
+    const res = await postJson(app, '/auth/logout', {}, token);
+    expect(res.status).toBe(204);
+    expect(await store.sessions.resolve(token)).toBeNull();
+    expect((await postJson(app, '/auth/logout', {}, token)).status).toBe(401);
+    const audit = await store.audit.list({ accountIds: ['default'], limit: 1 });
+    expect(audit[0]).toMatchObject({ action: 'auth.logout', userId: user.userId });
+  });
+
+  it('refuses without a token or with a customer token', async () => {
+    const store = await open();
+    const app = testApp(store);
+    expect((await app.request('/auth/logout', { method: 'POST' })).status).toBe(401);
+    const customer = await store.customerSessions.create({
+      accountId: 'default',
+      customer: { id: 'c1' },
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    expect((await postJson(app, '/auth/logout', {}, customer.token)).status).toBe(401);
+  });
+});
