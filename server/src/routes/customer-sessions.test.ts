@@ -1,0 +1,123 @@
+import { expect, it } from 'vitest';
+import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
+import { forEachStore } from '../store/test-stores.ts';
+
+const customer = {
+  id: 'cust-1',
+  email: 'jane@example.com',
+  okepayContactId: 4711,
+  twocheckoutSubscriptions: ['SUB-1', 'SUB_2'],
+  paybis: true,
+};
+
+forEachStore('POST /v1/customer-sessions', ({ open }) => {
+  it('binds the customer to a token with the default lifetime, and audits it', async () => {
+    const clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = await open({ now: () => clock });
+    const app = testApp(store, { now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const token = await login(app, user);
+
+    const res = await postJson(app, '/v1/customer-sessions', { customer }, token);
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { token: string; expiresAt: string };
+    expect(Object.keys(body).sort()).toEqual(['expiresAt', 'token']);
+    expect(body.token).toMatch(/^hc_/);
+    expect(body.expiresAt).toBe('2030-01-01T00:15:00.000Z');
+    expect(await store.customerSessions.resolve(body.token)).toMatchObject({
+      ...customer,
+      accountId: 'default',
+    });
+
+    const [entry] = await store.audit.list({ accountIds: ['default'], limit: 1 });
+    expect(entry).toMatchObject({
+      action: 'customer_session.create',
+      customerId: 'cust-1',
+      userId: user.userId,
+    });
+    expect(JSON.stringify(entry)).not.toContain(body.token);
+  });
+
+  it("honours ttlSeconds and accountId among the user's accounts", async () => {
+    const clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = await open({ now: () => clock });
+    const app = testApp(store, { now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    await seedApiUser(store, { email: 'svc@example.com', accountId: 'acme', roles: ['integration'] });
+    await store.accounts.create({ id: 'other', name: 'Other' });
+    const token = await login(app, user);
+
+    const res = await postJson(
+      app,
+      '/v1/customer-sessions',
+      { customer, ttlSeconds: 120, accountId: 'acme' },
+      token,
+    );
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { token: string; expiresAt: string };
+    expect(body.expiresAt).toBe('2030-01-01T00:02:00.000Z');
+    expect((await store.customerSessions.resolve(body.token))?.accountId).toBe('acme');
+
+    const foreign = await postJson(app, '/v1/customer-sessions', { customer, accountId: 'other' }, token);
+    expect(foreign.status).toBe(403);
+    const missing = await postJson(app, '/v1/customer-sessions', { customer, accountId: 'nope' }, token);
+    expect(missing.status).toBe(403);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  });
+
+  it('validates the body strictly', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const token = await login(
+      app,
+      await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] }),
+    );
+    const bad = [
+      {},
+      { customer: {} },
+      { customer: { id: '' } },
+      { customer: { id: 'x'.repeat(201) } },
+      { customer: { id: 'a\nb' } },
+      { customer: { id: 'a', email: 'not-an-email' } },
+      { customer: { id: 'a', okepayContactId: 0 } },
+      { customer: { id: 'a', okepayContactId: 1.5 } },
+      { customer: { id: 'a', okepayContactId: '12' } },
+      { customer: { id: 'a', twocheckoutSubscriptions: ['ok', 'bad ref'] } },
+      { customer: { id: 'a', twocheckoutSubscriptions: ['x'.repeat(65)] } },
+      { customer: { id: 'a', twocheckoutSubscriptions: Array.from({ length: 51 }, (_, i) => `S${i}`) } },
+      { customer: { id: 'a', paybis: 'yes' } },
+      { customer: { id: 'a', admin: true } },
+      { customer: { id: 'a' }, ttlSeconds: 59 },
+      { customer: { id: 'a' }, ttlSeconds: 86_401 },
+      { customer: { id: 'a' }, accountId: '' },
+      { customer: { id: 'a' }, extra: 1 },
+    ];
+    for (const body of bad) {
+      const res = await postJson(app, '/v1/customer-sessions', body, token);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    const ok = await postJson(
+      app,
+      '/v1/customer-sessions',
+      { customer: { id: 'a', twocheckoutSubscriptions: Array.from({ length: 50 }, (_, i) => `S${i}`) } },
+      token,
+    );
+    expect(ok.status).toBe(201);
+  });
+
+  it('requires a session token with customer-sessions:create', async () => {
+    const store = await open();
+    const app = testApp(store);
+    expect((await postJson(app, '/v1/customer-sessions', { customer })).status).toBe(401);
+    expect((await postJson(app, '/v1/customer-sessions', { customer }, 'hs_nope')).status).toBe(401);
+    const auditor = await login(
+      app,
+      await seedApiUser(store, { email: 'aud@example.com', roles: ['auditor'] }),
+    );
+    const res = await postJson(app, '/v1/customer-sessions', { customer }, auditor);
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    const admin = await login(app, await seedApiUser(store, { email: 'adm@example.com', roles: ['admin'] }));
+    expect((await postJson(app, '/v1/customer-sessions', { customer }, admin)).status).toBe(201);
+  });
+});
