@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { main, parseCliArgs, sandboxEnv, UsageError } from './cli.ts';
-import { createSandbox, OKEPAY_DEMO } from './index.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { main, parseCliArgs, UsageError } from './cli.ts';
+import { createSandbox, OKEPAY_DEMO, sandboxEnv } from './index.ts';
 
 function sink() {
   let text = '';
@@ -43,14 +43,28 @@ describe('handoff-sandbox CLI', () => {
     expect(out.text()).toBe('');
   });
 
-  it('prints the backend environment for a sandbox', () => {
+  it('prints the backend environment, PEM newlines escaped, and keeps serving', async () => {
+    const out = sink();
+    const server = await main(['--port', '0'], out.stream, sink().stream);
+    if (typeof server === 'number') throw new Error(`exited with ${server}`);
+    onTestFinished(() => server.close());
+    const text = out.text();
+    const url = /^Sandbox: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(text)?.[1];
+    expect(url).toBeDefined();
+    expect(text).toContain(`export HANDOFF_OKEPAY_API_BASE=${url}okepay/api`);
+    expect(text).toMatch(
+      /^export HANDOFF_PAYBIS_PRIVATE_KEY='-----BEGIN [A-Z ]*PRIVATE KEY-----\\n[^\n]+'$/m,
+    );
+    expect((await fetch(url!)).status).toBe(200);
+  });
+
+  it('describes the backend environment for a sandbox', () => {
     const sandbox = createSandbox({ baseUrl: 'http://127.0.0.1:8790' });
     const env = sandboxEnv(sandbox);
     expect(env.HANDOFF_OKEPAY_INSTANCE).toBe(OKEPAY_DEMO.instance);
     expect(env.HANDOFF_OKEPAY_API_BASE).toBe('http://127.0.0.1:8790/okepay/api');
     expect(env.HANDOFF_2CO_API_URL).toBe('http://127.0.0.1:8790/2checkout/api/rpc/6.0/');
     expect(env.HANDOFF_PAYBIS_WIDGET_URL).toBe('http://127.0.0.1:8790/paybis/widget');
-    expect(env.HANDOFF_PAYBIS_PRIVATE_KEY).toMatch(/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/);
-    expect(env.HANDOFF_PAYBIS_PRIVATE_KEY).not.toContain('\n');
+    expect(env.HANDOFF_PAYBIS_PRIVATE_KEY).toMatch(/^-----BEGIN [A-Z ]*PRIVATE KEY-----\n/);
   });
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO, type Sandbox } from './index.ts';
-import { startSandboxServer } from './node.ts';
+import { sandboxEnv } from './index.ts';
+import { startSandboxServer, type SandboxServer } from './node.ts';
 import { MAX_LATENCY_MS } from './faults.ts';
 
 const USAGE = `Usage: handoff-sandbox [--port N] [--host H] [--latency MS]
@@ -58,23 +58,6 @@ export function parseCliArgs(argv: string[]): CliOptions {
   };
 }
 
-/** The environment that points a Handoff backend at this sandbox with its demo credentials. */
-export function sandboxEnv(sandbox: Sandbox): Record<string, string> {
-  return {
-    HANDOFF_OKEPAY_INSTANCE: OKEPAY_DEMO.instance,
-    HANDOFF_OKEPAY_SECRET: OKEPAY_DEMO.secret,
-    HANDOFF_OKEPAY_API_BASE: sandbox.urls.okepayApiBase,
-    HANDOFF_2CO_MERCHANT_CODE: TWOCHECKOUT_DEMO.merchantCode,
-    HANDOFF_2CO_SECRET_KEY: TWOCHECKOUT_DEMO.secretKey,
-    HANDOFF_2CO_API_URL: sandbox.urls.twocheckoutApiUrl,
-    HANDOFF_PAYBIS_API_KEY: PAYBIS_DEMO.apiKey,
-    HANDOFF_PAYBIS_PARTNER_ID: PAYBIS_DEMO.partnerId,
-    HANDOFF_PAYBIS_PRIVATE_KEY: PAYBIS_DEMO.privateKeyPem.trim().replace(/\n/g, '\\n'),
-    HANDOFF_PAYBIS_API_URL: sandbox.urls.paybisApiUrl,
-    HANDOFF_PAYBIS_WIDGET_URL: sandbox.urls.paybisWidgetUrl,
-  };
-}
-
 /** Quotes a value for a POSIX shell `export` line. */
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -126,21 +109,22 @@ export async function main(
   out.write(
     `Sandbox: ${server.url}\n\nPoint a Handoff backend at it with:\n\n` +
       Object.entries(env)
-        .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
+        .map(([k, v]) => `export ${k}=${shellQuote(v.replace(/\n/g, '\\n'))}`)
         .join('\n') +
       `\n\nFaults: GET/POST ${server.url}_sandbox/faults. Stop with Ctrl+C.\n`,
   );
-  const stop = () => {
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  return -1;
+  return server;
 }
 
 // Run when executed (through bin/handoff-sandbox.js or `tsx src/cli.ts`), not when imported by tests.
 const entry = process.argv[1] ?? '';
 if (/handoff-sandbox(\.js)?$|cli\.ts$/.test(entry)) {
-  const code = await main(process.argv.slice(2));
-  if (code >= 0) process.exitCode = code;
+  const result = await main(process.argv.slice(2));
+  if (typeof result === 'number') {
+    process.exitCode = result;
+  } else {
+    const stop = () => void result.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
 }

@@ -73,6 +73,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const random = options.random ?? Math.random;
   let faults = options.faults ? parseFaultConfig(options.faults) : {};
 
+  const okepaySeed = options.okepay ?? OKEPAY_DEMO;
   const ctx: SandboxContext = {
     baseUrl,
     now: options.now ?? (() => Date.now()),
@@ -118,7 +119,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (path === '/_sandbox/faults') return handleFaults(request);
     // What the sandbox believes the caller's IP is (IP-bound links depend on it).
     if (path === '/_sandbox/client-ip') return json({ ip: ctx.clientIp(request) });
-    if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults));
+    if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults, okepaySeed));
 
     for (const [prefix, id] of PREFIXES) {
       if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
@@ -157,6 +158,29 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   };
 }
 
+/**
+ * The environment that points a Handoff backend at this sandbox with the demo credentials
+ * (PEM values with real newlines; `loadConfig` also accepts them `\\n`-escaped).
+ *
+ * @example
+ * const config = loadConfig(sandboxEnv(sandbox));
+ */
+export function sandboxEnv(sandbox: Pick<Sandbox, 'urls'>): Record<string, string> {
+  return {
+    HANDOFF_OKEPAY_INSTANCE: OKEPAY_DEMO.instance,
+    HANDOFF_OKEPAY_SECRET: OKEPAY_DEMO.secret,
+    HANDOFF_OKEPAY_API_BASE: sandbox.urls.okepayApiBase,
+    HANDOFF_2CO_MERCHANT_CODE: TWOCHECKOUT_DEMO.merchantCode,
+    HANDOFF_2CO_SECRET_KEY: TWOCHECKOUT_DEMO.secretKey,
+    HANDOFF_2CO_API_URL: sandbox.urls.twocheckoutApiUrl,
+    HANDOFF_PAYBIS_API_KEY: PAYBIS_DEMO.apiKey,
+    HANDOFF_PAYBIS_PARTNER_ID: PAYBIS_DEMO.partnerId,
+    HANDOFF_PAYBIS_PRIVATE_KEY: PAYBIS_DEMO.privateKeyPem.trim(),
+    HANDOFF_PAYBIS_API_URL: sandbox.urls.paybisApiUrl,
+    HANDOFF_PAYBIS_WIDGET_URL: sandbox.urls.paybisWidgetUrl,
+  };
+}
+
 function normalizeBaseUrl(value: string): string {
   let url: URL;
   try {
@@ -171,7 +195,7 @@ function normalizeBaseUrl(value: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-function indexPage(baseUrl: string, urls: Sandbox['urls'], faults: FaultConfig): string {
+function indexPage(baseUrl: string, urls: Sandbox['urls'], faults: FaultConfig, okepay: OkePaySeed): string {
   const rows = [
     ['OkePay API base', urls.okepayApiBase],
     ['2Checkout JSON-RPC URL', urls.twocheckoutApiUrl],
@@ -191,7 +215,7 @@ function indexPage(baseUrl: string, urls: Sandbox['urls'], faults: FaultConfig):
 ${rows}
 </table>
 <h2>Demo data</h2>
-<p>OkePay instance <code>${escapeHtml(OKEPAY_DEMO.instance)}</code>, contacts ${OKEPAY_DEMO.contacts
+<p>OkePay instance <code>${escapeHtml(okepay.instance)}</code>, contacts ${okepay.contacts
       .map((c) => `<code>${escapeHtml(c.id)}</code> (${escapeHtml(`${c.firstName} ${c.lastName}`)})`)
       .join(', ')}.</p>
 <h2>Faults</h2>
