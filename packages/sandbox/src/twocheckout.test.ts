@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { loginHash, loginHashInput } from './twocheckout-hash.ts';
 import {
@@ -422,6 +424,12 @@ describe('myAccount pages', () => {
     expect(cookie).toMatch(/SameSite=Lax/);
   });
 
+  it('does not spend the link on a HEAD request', async () => {
+    const url = await sso([await login(), 'SUB-DEMO-1', null, 30]);
+    expect((await call(url, { method: 'HEAD' })).status).toBe(405);
+    expect((await openMyAccount(url)).status).toBe(200);
+  });
+
   it('refuses non-GET requests to pages (405)', async () => {
     const res = await call(`${BASE}/2checkout/myaccount/`, { method: 'POST' });
     expect(res.status).toBe(405);
@@ -502,6 +510,25 @@ describe('seed and helpers', () => {
     ]) {
       expect(parseGmtDate(bad)).toBeNull();
     }
+  });
+
+  it('accepts every IPv4 and IPv6 address, in any letter case, as the same address', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (address) => {
+        const canonical = canonicalIp(address);
+        expect(canonical).not.toBeNull();
+        expect(canonicalIp(address.toUpperCase())).toBe(canonical);
+        expect(canonicalIp(canonical!)).toBe(canonical);
+      }),
+    );
+  });
+
+  it('never accepts what node:net does not consider an IP address', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[0-9a-f:.]{1,40}$/)), (value) => {
+        if (isIP(value) === 0) expect(canonicalIp(value)).toBeNull();
+      }),
+    );
   });
 
   it('canonicalises IP addresses and rejects everything else', () => {

@@ -560,7 +560,12 @@ export function createTwoCheckoutSandbox(
     }
     const url = new URL(request.url);
     const rest = path.replace(/^\/myaccount/, '').replace(/\/+$/, '');
-    if (rest === '/sso') return consumeSso(request, url);
+    if (rest === '/sso') {
+      // Only a real visit spends the one-time link; a HEAD probe (link previews, scanners) must not.
+      if (request.method !== 'GET')
+        return html(renderErrorPage('Method not allowed', 'Use GET.'), 405, { allow: 'GET' });
+      return consumeSso(request, url);
+    }
     if (rest === '') return accountPage(request, 'home');
     const page = rest.slice(1);
     if ((ACCESS_PAGES as readonly string[]).includes(page))
