@@ -67,12 +67,12 @@ interface Output {
   write(text: string): unknown;
 }
 
-/** Runs the CLI; resolves with the exit code, or -1 while the server keeps running. */
+/** Runs the CLI; resolves with an exit code, or with the running server. */
 export async function main(
   argv: string[],
   out: Output = process.stdout,
   err: Output = process.stderr,
-): Promise<number> {
+): Promise<number | SandboxServer> {
   let options: CliOptions;
   try {
     options = parseCliArgs(argv);
