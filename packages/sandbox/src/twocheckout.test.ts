@@ -119,6 +119,12 @@ describe('JSON-RPC transport', () => {
     expect(body.error?.code).toBe(E.INVALID_REQUEST);
   });
 
+  it('refuses a body over 64 KiB with HTTP 413', async () => {
+    const { status, body } = await rpc('login', ['x'.repeat(70_000), '2026-11-22 08:00:00', 'a']);
+    expect(status).toBe(413);
+    expect(body.error?.code).toBe(E.INVALID_REQUEST);
+  });
+
   it('answers invalid JSON with a parse error (-32700) and id null', async () => {
     const { status, body } = await raw('{"jsonrpc":');
     expect(status).toBe(200);

@@ -446,8 +446,9 @@ export function createTwoCheckoutSandbox(
         415,
       );
     }
-    const text = await request.text();
-    if (text.length > MAX_BODY_BYTES) {
+    const declared = Number(request.headers.get('content-length') ?? 0);
+    const text = declared > MAX_BODY_BYTES ? '' : await request.text();
+    if (declared > MAX_BODY_BYTES || new TextEncoder().encode(text).byteLength > MAX_BODY_BYTES) {
       return rpcResponse(
         null,
         { error: new RpcError(TWOCHECKOUT_RPC_ERRORS.INVALID_REQUEST, 'Invalid Request: body too large') },
