@@ -396,13 +396,12 @@ export function createSqlStore(
         return { keyId, secret, createdAt, expiresAt };
       },
       async verify(keyId, secret) {
-        const row = keyId.startsWith(API_KEY_PREFIX)
-          ? await db
-              .selectFrom('api_keys')
-              .select(['id', 'user_id', 'secret_hash', 'expires_at', 'revoked_at'])
-              .where('id', '=', keyId)
-              .executeTakeFirst()
-          : undefined;
+        // Look up even malformed ids, so every unknown key takes the same path as a known one.
+        const row = await db
+          .selectFrom('api_keys')
+          .select(['id', 'user_id', 'secret_hash', 'expires_at', 'revoked_at'])
+          .where('id', '=', keyId)
+          .executeTakeFirst();
         // Hash and compare whether or not the key exists, so both paths do the same work.
         const matches = sameHash(hashToken(secret), row?.secret_hash ?? NO_SUCH_KEY_HASH);
         if (!row || !matches) return null;
