@@ -110,6 +110,8 @@ export const OKEPAY_WRONG_SECRET = 'Instance name or secret is wrong';
 const AUTH_TOKEN_PATH = /^\/api\/v1(?:\.0)?\/AuthToken(?:\/0)?\/?$/;
 const PORTAL_PATH = /^\/portal\/([^/]+)(\/logout)?\/?$/;
 const SESSION_COOKIE = 'okepay_session';
+/** AuthToken bodies are a few short fields. */
+const MAX_BODY_CHARS = 16 * 1024;
 /** Housekeeping threshold: expired tokens and sessions are swept once this many are held. */
 const SWEEP_AT = 1000;
 
@@ -184,7 +186,9 @@ export function createOkePaySandbox(ctx: SandboxContext, seed: OkePaySeed = OKEP
     if (!hasMediaType(request, 'application/x-www-form-urlencoded')) {
       return refuse(415, 'The request body must be application/x-www-form-urlencoded.');
     }
-    const form = parsePhpForm(await request.text());
+    const text = await request.text();
+    if (text.length > MAX_BODY_CHARS) return refuse(413, 'The request body is too large.');
+    const form = parsePhpForm(text);
     const bodyInstance = form.get('instance');
     const instance =
       new URL(request.url).searchParams.get('instance') ??
