@@ -1,6 +1,7 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
 import { loadConfig } from '../config.ts';
+import { openStore } from '../store/index.ts';
 import { forEachStore } from '../store/test-stores.ts';
 import { ApiKeyLoginResponseSchema, LOGIN_FAILURE_LIMITS } from './auth.ts';
 
@@ -228,5 +229,75 @@ forEachStore('POST /auth/logout', ({ open }) => {
       expiresAt: new Date(Date.now() + 60_000),
     });
     expect((await postJson(app, '/auth/logout', {}, customer.token)).status).toBe(401);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes the login schemas as documented', async () => {
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    try {
+      const doc = (await (await testApp(store).request('/openapi.json')).json()) as {
+        components: {
+          schemas: Record<
+            string,
+            { required?: string[]; properties: Record<string, { type?: string; format?: string }> }
+          >;
+        };
+        paths: Record<string, unknown>;
+      };
+      const { ApiKeyLogin, ApiKeyLoginResponse, Account } = doc.components.schemas;
+      expect(ApiKeyLogin?.required).toEqual(['apiKey', 'apiSecret']);
+      expect(ApiKeyLoginResponse?.required?.sort()).toEqual(['email', 'id', 'token']);
+      expect(ApiKeyLoginResponse?.properties.id?.type).toBe('integer');
+      expect(ApiKeyLoginResponse?.properties.createdAt?.format).toBe('date-time');
+      expect(Account?.required?.sort()).toEqual(['accountId', 'accountName', 'id', 'name']);
+      expect(Object.keys(Account?.properties ?? {}).sort()).toEqual(
+        [
+          'accountName',
+          'accountId',
+          'usersPrimaryAccount',
+          'accountAdmin',
+          'id',
+          'uniqueId',
+          'name',
+          'repcode',
+          'customerServicePhone',
+          'customerServiceEmail',
+          'whitelabelSettings',
+          'permissions',
+          'roles',
+        ].sort(),
+      );
+      expect(Object.keys(doc.paths)).toEqual(
+        expect.arrayContaining([
+          '/auth/login',
+          '/auth/logout',
+          '/v1/customer-sessions',
+          '/v1/me',
+          '/v1/audit',
+        ]),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+forEachStore('API session lifetime', ({ open }) => {
+  it('a session token stops working after sessionTtlSeconds', async () => {
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = await open({ now: () => clock });
+    const config = loadConfig({ HANDOFF_SESSION_TTL: '600', HANDOFF_LOG_LEVEL: 'silent' });
+    const app = testApp(store, { config, now: () => clock });
+    const token = await login(
+      app,
+      await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] }),
+    );
+    const create = () => postJson(app, '/v1/customer-sessions', { customer: { id: 'c' } }, token);
+    expect((await create()).status).toBe(201);
+    clock = new Date('2030-01-01T00:09:59.000Z');
+    expect((await create()).status).toBe(201);
+    clock = new Date('2030-01-01T00:10:00.000Z');
+    expect((await create()).status).toBe(401);
   });
 });
