@@ -157,7 +157,10 @@ describe('createHandoffClient errors', () => {
       .okepayLoginLink()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HandoffNetworkError);
-    expect(error).toMatchObject({ status: undefined, message: 'The Handoff backend could not be reached.' });
+    expect(error).toMatchObject({
+      status: undefined,
+      message: expect.stringMatching(/could not be reached/),
+    });
   });
 
   it.each(['javascript:alert(document.cookie)', 'data:text/html,hi', '/relative', 42])(
@@ -194,6 +197,7 @@ describe('createHandoffClient errors', () => {
   });
 
   it('turns a failing or empty getToken into an auth error without calling the backend', async () => {
+    // A token of the wrong shape would otherwise reach the backend as a malformed header.
     const seen = answer('post', '/v1/okepay/login-link', link);
     const failing = client({
       getToken: () => {

@@ -60,139 +60,108 @@ export function isHttpUrl(value: unknown): value is string {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+  typeof value === 'object' && value !== null;
 
-const isString = (value: unknown): value is string => typeof value === 'string';
+type Shape = (body: Record<string, unknown>) => unknown;
 
-const optional = (value: unknown, check: (v: unknown) => boolean): boolean =>
-  value === undefined || check(value);
+// Minimal checks: every URL the page may navigate to or load must be http(s).
+const isLink: Shape = (body) => isHttpUrl(body.url);
+const isPaybisSession: Shape = (body) =>
+  typeof body.requestId === 'string' && isHttpUrl(body.widgetUrl) && isHttpUrl(body.scriptUrl);
+const isMe: Shape = (body) => isObject(body.customer) && isObject(body.providers);
 
-type Shape<T> = (body: unknown) => body is T;
+/** Development builds check the options and say what is wrong; production builds skip the words. */
+function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
+  if (typeof url !== 'string' || !(isHttpUrl(url) || /^\/(?!\/)/.test(url))) {
+    throw new TypeError(
+      `Handoff: \`url\` must be an absolute http(s) URL or a path starting with "/", got ${JSON.stringify(url)}.`,
+    );
+  }
+  const given: Record<string, unknown> = isObject(auth) ? auth : {};
+  const { token, getToken, credentials } = given;
+  if (
+    [token, getToken, credentials].filter((v) => v !== undefined).length !== 1 ||
+    (token !== undefined && !(typeof token === 'string' && token)) ||
+    (getToken !== undefined && typeof getToken !== 'function') ||
+    (credentials !== undefined && credentials !== 'include')
+  ) {
+    throw new TypeError(
+      'Handoff: pass exactly one of `token` (a non-empty string), `getToken` (a function) or `credentials: "include"`.',
+    );
+  }
+}
 
-const isLink: Shape<LinkResponse> = (body): body is LinkResponse =>
-  isObject(body) && isHttpUrl(body.url) && isString(body.expiresAt);
-
-const isPaybisSession: Shape<PaybisSessionResponse> = (body): body is PaybisSessionResponse =>
-  isObject(body) &&
-  isString(body.requestId) &&
-  isHttpUrl(body.widgetUrl) &&
-  isHttpUrl(body.scriptUrl) &&
-  optional(body.oneTimeToken, isString) &&
-  optional(body.expiresAt, isString);
-
-const isMe: Shape<MeResponse> = (body): body is MeResponse =>
-  isObject(body) && isObject(body.customer) && isString(body.customer.id) && isObject(body.providers);
+type ErrorBodyLike = { error?: { code?: unknown; message?: unknown } } | null;
 
 /**
- * Creates the client for one backend. Options are checked here, once, so a wrong setup fails
- * when the app starts rather than on the customer's first click.
+ * Creates the client for one backend. In development the options are checked here, once, so a
+ * wrong setup fails when the app starts rather than on the customer's first click.
  *
  * @example
  * const client = createHandoffClient({ url: 'https://pay.example.com', auth: { token } });
  * const { url } = await client.okepayLoginLink();
  */
 export function createHandoffClient(options: HandoffClientOptions): HandoffClient {
-  const { url, auth } = options ?? ({} as HandoffClientOptions);
-  if (!isString(url) || !(isHttpUrl(url) || /^\/(?!\/)/.test(url))) {
-    throw new TypeError(
-      `Handoff: \`url\` must be an absolute http(s) URL or a path starting with "/", got ${JSON.stringify(url)}.`,
-    );
-  }
-  const given: unknown = auth;
-  const modes = isObject(given)
-    ? ['token', 'getToken', 'credentials'].filter((k) => given[k] !== undefined)
-    : [];
-  const valid =
-    modes.length === 1 &&
-    isObject(given) &&
-    (modes[0] === 'token'
-      ? isString(given.token) && given.token.length > 0
-      : modes[0] === 'getToken'
-        ? typeof given.getToken === 'function'
-        : given.credentials === 'include');
-  if (!valid) {
-    throw new TypeError(
-      'Handoff: pass exactly one of `token` (a non-empty string), `getToken` (a function) or `credentials: "include"`.',
-    );
-  }
-  const base = url.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  if (process.env.NODE_ENV !== 'production') checkOptions(options ?? {});
+  const { token, getToken, credentials } = options.auth as Partial<
+    { token: string } & { getToken: () => string | Promise<string> } & { credentials: 'include' }
+  >;
+  const base = options.url.replace(/\/+$/, '');
 
-  async function call<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    shape: Shape<T>,
-    signal: AbortSignal | undefined,
-  ): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if ('getToken' in auth || 'token' in auth) {
-      let token: unknown;
+  async function call<T>(path: string, body: unknown, shape: Shape, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
+    if (!credentials) {
+      let value: unknown;
       try {
-        token = 'token' in auth ? auth.token : await auth.getToken();
+        value = token ?? (await getToken!());
       } catch (cause) {
-        throw new HandoffAuthError('unauthorized', 'Handoff: `getToken` failed.', { cause });
+        value = cause;
       }
-      if (!isString(token) || !/^\S+$/.test(token)) {
-        throw new HandoffAuthError('unauthorized', 'Handoff: `getToken` did not return a token.');
+      if (typeof value !== 'string' || !/^\S+$/.test(value)) {
+        throw new HandoffAuthError('unauthorized', 'Handoff: no customer token.', { cause: value });
       }
-      headers.Authorization = `Bearer ${token}`;
+      headers.Authorization = `Bearer ${value}`;
     }
-    const aborted = (cause: unknown) =>
-      signal?.aborted || (cause instanceof Error && cause.name === 'AbortError');
-
     let response: Response | undefined;
-    let data: unknown;
+    let data: ErrorBodyLike;
     try {
-      if (signal?.aborted) throw new HandoffAbortError();
-      response = await doFetch(base + path, {
-        method,
+      if (signal?.aborted) throw signal.reason;
+      response = await (options.fetch ?? fetch)(base + path, {
+        method: body ? 'POST' : 'GET',
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body ? JSON.stringify(body) : undefined,
         signal,
         // Cross-origin cookies only in embedded mode: a token needs none.
-        credentials: 'credentials' in auth ? 'include' : 'same-origin',
+        credentials: credentials ?? 'same-origin',
       });
-      data = await response.json();
+      data = (await response.json()) as ErrorBodyLike;
     } catch (cause) {
-      if (cause instanceof HandoffError) throw cause;
-      if (aborted(cause)) throw new HandoffAbortError();
-      const status = response?.status;
-      throw new HandoffNetworkError(
-        status === undefined
-          ? 'The Handoff backend could not be reached.'
-          : `The Handoff backend answered ${status} without JSON.`,
-        { cause, status },
-      );
+      throw signal?.aborted
+        ? new HandoffAbortError()
+        : new HandoffNetworkError('Handoff: the backend could not be reached or did not answer JSON.', {
+            cause,
+            status: response?.status,
+          });
     }
-    const { status, ok } = response;
-    if (ok) {
-      if (shape(data)) return data;
-      throw new HandoffNetworkError(`The Handoff backend answered ${path} in an unexpected shape.`, {
-        status,
-      });
+    const { ok, status } = response;
+    const error = data?.error;
+    if (ok && isObject(data) && shape(data)) return data as T;
+    if (ok || typeof error?.code !== 'string' || typeof error.message !== 'string') {
+      throw new HandoffNetworkError(`Handoff: unexpected answer from ${path}.`, { status });
     }
-    const error = isObject(data) && isObject(data.error) ? data.error : undefined;
-    if (!error || !isString(error.code) || !isString(error.message)) {
-      throw new HandoffNetworkError(`The Handoff backend answered ${status} without an error body.`, {
-        status,
-      });
-    }
-    const code = error.code as HandoffError['code'];
     const Class =
       status === 401
         ? HandoffAuthError
         : status === 502 || status === 504
           ? HandoffProviderError
           : HandoffError;
-    throw new Class(code, error.message, { status });
+    throw new Class(error.code as HandoffError['code'], error.message, { status });
   }
 
   return {
-    okepayLoginLink: (o) => call('POST', '/v1/okepay/login-link', {}, isLink, o?.signal),
-    twocheckoutSso: (request, o) => call('POST', '/v1/2checkout/sso', request, isLink, o?.signal),
-    paybisSession: (request, o) => call('POST', '/v1/paybis/session', request, isPaybisSession, o?.signal),
-    me: (o) => call('GET', '/v1/me', undefined, isMe, o?.signal),
+    okepayLoginLink: (o) => call('/v1/okepay/login-link', {}, isLink, o?.signal),
+    twocheckoutSso: (request, o) => call('/v1/2checkout/sso', request, isLink, o?.signal),
+    paybisSession: (request, o) => call('/v1/paybis/session', request, isPaybisSession, o?.signal),
+    me: (o) => call('/v1/me', undefined, isMe, o?.signal),
   };
 }

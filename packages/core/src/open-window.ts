@@ -42,20 +42,9 @@ export type OpenerWindow = Pick<Window, 'open' | 'location'>;
  * };
  */
 export function openPending(target: OpenTarget, win: OpenerWindow = window): PendingWindow {
-  let child: Window | null = null;
-  if (target === 'new-tab') {
-    child = win.open('', '_blank');
-    if (child) {
-      // The provider page must not be able to reach back into this page (reverse tabnabbing).
-      child.opener = null;
-      try {
-        child.document.title = 'Opening…';
-        child.document.body.textContent = 'Opening…';
-      } catch {
-        // Cosmetic only: some browsers hand back a window whose document is not ready yet.
-      }
-    }
-  }
+  const child = target === 'new-tab' ? win.open('', '_blank') : null;
+  // The provider page must not be able to reach back into this page (reverse tabnabbing).
+  if (child) child.opener = null;
   const close = () => {
     if (child && !child.closed) child.close();
   };
@@ -71,7 +60,7 @@ export function openPending(target: OpenTarget, win: OpenerWindow = window): Pen
       // customer) is treated like a blocked popup: the click asked to go there, so go in place.
       if (child && !child.closed) {
         child.location.replace(url);
-        return { url, target: 'new-tab', fallback: null };
+        return { url, target, fallback: null };
       }
       win.location.assign(url);
       return { url, target: 'same-tab', fallback: target === 'new-tab' ? 'popup_blocked' : null };

@@ -28,41 +28,29 @@ const HandoffContext = createContext<HandoffClient | null>(null);
  *   <ManageSubscriptionButton provider="okepay" />
  * </HandoffProvider>
  */
-export function HandoffProvider(props: HandoffProviderProps): ReactNode {
-  const { url, client, children } = props;
-  const auth: Partial<Record<'token' | 'getToken' | 'credentials', unknown>> = props.auth ?? props;
-  const { token, credentials } = auth;
-  const getTokenKind = typeof auth.getToken;
-
+export function HandoffProvider({ url, client, auth, children, ...flat }: HandoffProviderProps): ReactNode {
+  const { token, getToken, credentials } = (auth ?? flat) as HandoffProviderProps;
   // The latest getToken, so an inline arrow function does not rebuild the client on every render.
-  const getTokenRef = useRef(auth.getToken);
+  const latest = useRef(getToken);
   useEffect(() => {
-    getTokenRef.current = auth.getToken;
+    latest.current = getToken;
   });
-
-  const created = useMemo(() => {
-    if (client) return client;
-    const chosen = {
-      ...(token !== undefined && { token }),
-      // Anything but a function goes to the client as is, so it is refused there with a clear message.
-      ...(getTokenKind !== 'undefined' && {
-        getToken:
-          getTokenKind === 'function'
-            ? () => (getTokenRef.current as () => string | Promise<string>)()
-            : getTokenKind,
+  const kind = typeof getToken;
+  const value = useMemo(
+    () =>
+      client ??
+      createHandoffClient({
+        url: url as string,
+        auth: {
+          token,
+          credentials,
+          // Anything but a function is passed on as is, for the client to refuse it by name.
+          getToken: kind === 'function' ? () => latest.current!() : kind === 'undefined' ? undefined : kind,
+        } as HandoffAuth,
       }),
-      ...(credentials !== undefined && { credentials }),
-    } as HandoffAuth;
-    try {
-      return createHandoffClient({ url: url as string, auth: chosen });
-    } catch (error) {
-      throw new TypeError(
-        `<HandoffProvider> needs \`url\` and one of \`token\`, \`getToken\` or \`credentials="include"\` (or a \`client\`): ${(error as Error).message.replace(/^Handoff: /, '')}`,
-      );
-    }
-  }, [client, url, token, getTokenKind, credentials]);
-
-  return <HandoffContext.Provider value={created}>{children}</HandoffContext.Provider>;
+    [client, url, token, credentials, kind],
+  );
+  return <HandoffContext.Provider value={value}>{children}</HandoffContext.Provider>;
 }
 
 /** The client of the nearest `<HandoffProvider>`. */

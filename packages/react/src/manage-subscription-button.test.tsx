@@ -391,6 +391,29 @@ describe('ManageSubscriptionButton props', () => {
     }
   });
 
+  it('in production skips the checks and lets the backend refuse, reported through onError', async () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      server.use(
+        http.post(`${BACKEND}/v1/2checkout/sso`, () =>
+          HttpResponse.json(
+            { error: { code: 'bad_request', message: 'accessPage: Invalid option' } },
+            { status: 400 },
+          ),
+        ),
+      );
+      const onError = vi.fn<(error: HandoffError) => void>();
+      const props = { provider: '2checkout', subscriptionReference: 'S', accessPage: 'home', onError };
+      render(wrap(<ManageSubscriptionButton {...(props as unknown as ManageSubscriptionButtonProps)} />));
+      await userEvent.setup().click(screen.getByRole('button'));
+      await waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
+      expect(onError.mock.calls[0]![0]).toMatchObject({ code: 'bad_request', status: 400 });
+      expect(tab.close).toHaveBeenCalled();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('needs a HandoffProvider', () => {
     expect(() => render(<ManageSubscriptionButton provider="okepay" />)).toThrow(
       'useHandoffClient must be used inside <HandoffProvider>: wrap your app in <HandoffProvider url=… token=…>',

@@ -1,14 +1,12 @@
 import {
-  HandoffError,
   openPending,
   TWOCHECKOUT_ACCESS_PAGES,
-  type HandoffClient,
-  type LinkResponse,
+  type HandoffError,
   type OpenResult,
   type OpenTarget,
   type TwoCheckoutAccessPage,
 } from '@handoff/core';
-import { forwardRef, useEffect, useRef, useState, type ButtonHTMLAttributes, type MouseEvent } from 'react';
+import { forwardRef, useEffect, useRef, useState, type ButtonHTMLAttributes } from 'react';
 import { useHandoffClient } from './handoff-provider.tsx';
 import { composeEventHandlers, Slot } from './slot.tsx';
 
@@ -46,7 +44,8 @@ export interface TwoCheckoutButtonProps extends ManageSubscriptionButtonBaseProp
 
 export type ManageSubscriptionButtonProps = OkePayButtonProps | TwoCheckoutButtonProps;
 
-type Load = (client: HandoffClient, signal: AbortSignal) => Promise<LinkResponse>;
+type AnyButtonProps = ManageSubscriptionButtonBaseProps &
+  Partial<Omit<TwoCheckoutButtonProps, 'provider'>> & { provider: string };
 
 function invalid(prop: string, expected: string, got: unknown): TypeError {
   return new TypeError(
@@ -54,9 +53,17 @@ function invalid(prop: string, expected: string, got: unknown): TypeError {
   );
 }
 
-/** Props may come from untyped code or CMS data: check them once per render and name the culprit. */
-function parseProps(props: Record<string, unknown>): Load {
-  const { provider, subscriptionReference, accessPage, validityTime, target } = props;
+/**
+ * Props may come from untyped code or CMS data: development builds check them and name the
+ * culprit. (The backend validates every request again, so production skips the words.)
+ */
+function checkProps({
+  provider,
+  subscriptionReference,
+  accessPage,
+  validityTime,
+  target,
+}: AnyButtonProps): void {
   if (target !== undefined && target !== 'new-tab' && target !== 'same-tab') {
     throw invalid('target', '"new-tab" or "same-tab"', target);
   }
@@ -68,33 +75,22 @@ function parseProps(props: Record<string, unknown>): Load {
         subscriptionReference,
       );
     }
-    return (client, signal) => client.okepayLoginLink({ signal });
-  }
-  if (provider === '2checkout') {
-    if (typeof subscriptionReference !== 'string' || !subscriptionReference.trim()) {
-      throw invalid(
-        'subscriptionReference',
-        'the reference of one of the customer’s subscriptions',
-        subscriptionReference,
-      );
-    }
-    if (accessPage !== undefined && !TWOCHECKOUT_ACCESS_PAGES.includes(accessPage as TwoCheckoutAccessPage)) {
-      throw invalid('accessPage', `one of ${TWOCHECKOUT_ACCESS_PAGES.join(', ')}`, accessPage);
-    }
-    if (
-      validityTime !== undefined &&
-      !(Number.isInteger(validityTime) && (validityTime as number) >= 5 && (validityTime as number) <= 300)
-    ) {
-      throw invalid('validityTime', 'whole seconds from 5 to 300', validityTime);
-    }
-    const request = {
+  } else if (provider !== '2checkout') {
+    throw invalid('provider', '"okepay" or "2checkout"', provider);
+  } else if (typeof subscriptionReference !== 'string' || !subscriptionReference.trim()) {
+    throw invalid(
+      'subscriptionReference',
+      'the reference of one of the customer’s subscriptions',
       subscriptionReference,
-      accessPage: accessPage as TwoCheckoutAccessPage | undefined,
-      validityTime: validityTime as number | undefined,
-    };
-    return (client, signal) => client.twocheckoutSso(request, { signal });
+    );
+  } else if (accessPage !== undefined && !TWOCHECKOUT_ACCESS_PAGES.includes(accessPage)) {
+    throw invalid('accessPage', `one of ${TWOCHECKOUT_ACCESS_PAGES.join(', ')}`, accessPage);
+  } else if (
+    validityTime !== undefined &&
+    !(Number.isInteger(validityTime) && validityTime >= 5 && validityTime <= 300)
+  ) {
+    throw invalid('validityTime', 'whole seconds from 5 to 300', validityTime);
   }
-  throw invalid('provider', '"okepay" or "2checkout"', provider);
 }
 
 /**
@@ -110,12 +106,12 @@ function parseProps(props: Record<string, unknown>): Load {
  */
 export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubscriptionButtonProps>(
   function ManageSubscriptionButton(props, ref) {
-    const load = parseProps(props as unknown as Record<string, unknown>);
+    if (process.env.NODE_ENV !== 'production') checkProps(props);
     const {
-      provider: _provider,
-      subscriptionReference: _reference,
-      accessPage: _page,
-      validityTime: _validity,
+      provider,
+      subscriptionReference,
+      accessPage,
+      validityTime,
       asChild,
       target = 'new-tab',
       onOpen,
@@ -123,48 +119,44 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       onClick,
       children,
       ...rest
-    } = props as ManageSubscriptionButtonBaseProps &
-      Partial<Omit<TwoCheckoutButtonProps, 'provider'>> & {
-        provider: string;
-      };
+    } = props as AnyButtonProps;
     const client = useHandoffClient();
     const [state, setState] = useState<ManageSubscriptionButtonState>('idle');
-    // A ref, not the state: two clicks can land before React re-renders with `loading`.
-    const busy = useRef(false);
+    // The request in flight, if any. A ref, not the state: two clicks can land before React
+    // re-renders with `loading`, and the second must not start another request.
     const inflight = useRef<AbortController | null>(null);
 
-    // Leaving the page mid-request: stop it, and its handlers will neither navigate nor set state.
+    // Leaving the page mid-request: stop it; its handlers then neither navigate nor set state.
     useEffect(() => () => inflight.current?.abort(), []);
 
-    const handleClick = composeEventHandlers(onClick, (_event: MouseEvent<HTMLButtonElement>) => {
-      if (busy.current) return;
-      busy.current = true;
+    const handleClick = composeEventHandlers(onClick, () => {
+      if (inflight.current) return;
       const pending = openPending(target);
-      const controller = new AbortController();
-      inflight.current = controller;
+      const controller = (inflight.current = new AbortController());
+      const { signal } = controller;
       setState('loading');
-      load(client, controller.signal)
+      (provider === 'okepay'
+        ? client.okepayLoginLink({ signal })
+        : client.twocheckoutSso(
+            { subscriptionReference: subscriptionReference!, accessPage, validityTime },
+            { signal },
+          )
+      )
         .then(
           (link) => {
-            if (controller.signal.aborted) return pending.close();
-            const result = pending.navigate(link.url);
+            if (signal.aborted) return pending.close();
             setState('idle');
-            onOpen?.(result);
+            onOpen?.(pending.navigate(link.url));
           },
-          (error: unknown) => {
+          (error: HandoffError) => {
             pending.close();
-            if (controller.signal.aborted) return;
+            if (signal.aborted) return;
             setState('error');
-            onError?.(
-              error instanceof HandoffError
-                ? error
-                : new HandoffError('internal', String(error), { cause: error }),
-            );
+            onError?.(error);
           },
         )
         .finally(() => {
-          busy.current = false;
-          if (inflight.current === controller) inflight.current = null;
+          inflight.current = null;
         });
     });
 
@@ -177,8 +169,9 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       'aria-busy': loading || undefined,
       'aria-disabled': loading || rest['aria-disabled'],
     };
-    if (asChild) return <Slot {...shared}>{children}</Slot>;
-    return (
+    return asChild ? (
+      <Slot {...shared}>{children}</Slot>
+    ) : (
       <button type="button" {...shared}>
         {children ?? 'Manage subscription'}
       </button>
