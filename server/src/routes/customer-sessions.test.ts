@@ -121,3 +121,42 @@ forEachStore('POST /v1/customer-sessions', ({ open }) => {
     expect((await postJson(app, '/v1/customer-sessions', { customer }, admin)).status).toBe(201);
   });
 });
+
+forEachStore('POST /v1/customer-sessions/revoke', ({ open }) => {
+  it("revokes a customer token of the caller's accounts; other accounts' tokens are untouched", async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const token = await login(app, user);
+    const mine = (
+      (await (await postJson(app, '/v1/customer-sessions', { customer }, token)).json()) as { token: string }
+    ).token;
+    await store.accounts.create({ id: 'rival', name: 'Rival' });
+    const theirs = await store.customerSessions.create({
+      accountId: 'rival',
+      customer: { id: 'r1' },
+      expiresAt: new Date(Date.now() + 600_000),
+    });
+
+    const revoke = (t: string, as = token) => postJson(app, '/v1/customer-sessions/revoke', { token: t }, as);
+    const other = await revoke(theirs.token);
+    expect(await other.json()).toEqual({ revoked: false });
+    expect(await store.customerSessions.resolve(theirs.token)).not.toBeNull();
+
+    const res = await revoke(mine);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ revoked: true });
+    expect(await store.customerSessions.resolve(mine)).toBeNull();
+    expect((await app.request('/v1/me', { headers: { authorization: `Bearer ${mine}` } })).status).toBe(401);
+    expect(await (await revoke(mine)).json()).toEqual({ revoked: false });
+
+    const auditor = await login(
+      app,
+      await seedApiUser(store, { email: 'aud@example.com', roles: ['auditor'] }),
+    );
+    expect((await revoke(theirs.token, auditor)).status).toBe(403);
+    expect(
+      (await postJson(app, '/v1/customer-sessions/revoke', { token: mine, extra: 1 }, token)).status,
+    ).toBe(400);
+  });
+});

@@ -64,6 +64,14 @@ export const CustomerSessionResponseSchema = z
   })
   .openapi('CustomerSessionResponse') satisfies z.ZodType<CustomerSessionResponse>;
 
+export const RevokeCustomerSessionSchema = z
+  .strictObject({ token: z.string().min(1).max(200).openapi({ description: 'The customer token (hc_…).' }) })
+  .openapi('RevokeCustomerSession');
+
+export const RevokeCustomerSessionResponseSchema = z
+  .object({ revoked: z.boolean() })
+  .openapi('RevokeCustomerSessionResponse');
+
 /**
  * `POST /v1/customer-sessions`: the host app's server binds one of its customers to a short-lived
  * token and hands that token to its page.
@@ -111,5 +119,43 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     });
     c.header('Cache-Control', 'no-store');
     return c.json({ token: created.token, expiresAt: created.expiresAt }, 201);
+  });
+
+  const revokeRoute = createRoute({
+    method: 'post',
+    path: '/v1/customer-sessions/revoke',
+    tags: ['customer sessions'],
+    summary: 'Revoke a customer token (e.g. when the customer signs out of the host app)',
+    security: [{ sessionToken: [] }],
+    middleware: requireSession(deps, 'customer-sessions:revoke'),
+    request: {
+      body: { required: true, content: { 'application/json': { schema: RevokeCustomerSessionSchema } } },
+    },
+    responses: {
+      200: {
+        description: 'Whether a live customer session of your accounts was revoked',
+        content: { 'application/json': { schema: RevokeCustomerSessionResponseSchema } },
+      },
+      ...errorResponses(400, 401, 403),
+    },
+  });
+
+  app.openapi(revokeRoute, async (c) => {
+    const principal = c.get('apiPrincipal');
+    const { token } = c.req.valid('json');
+    // Only sessions of accounts where the caller may revoke; others look like unknown tokens.
+    const accountIds = principal.memberships
+      .filter((m) => m.permissions.includes('customer-sessions:revoke'))
+      .map((m) => m.account.id);
+    const revoked = await deps.store.customerSessions.revoke(token, { accountIds });
+    await deps.store.audit.record({
+      action: 'customer_session.revoke',
+      outcome: revoked ? 'success' : 'failure',
+      accountId: principal.memberships.find((m) => m.isPrimary)?.account.id ?? null,
+      userId: principal.user.id,
+      clientIp: clientIp(c, deps.config.trustProxy),
+      detail: revoked ? null : 'not_found',
+    });
+    return c.json({ revoked }, 200);
   });
 }

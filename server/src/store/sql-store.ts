@@ -195,13 +195,16 @@ export function createSqlStore(
         };
         return customer;
       },
-      async revoke(token) {
-        const result = await db
+      async revoke(token, options = {}) {
+        const { accountIds } = options;
+        if (accountIds !== undefined && accountIds.length === 0) return false;
+        let query = db
           .updateTable('customer_sessions')
           .set({ revoked_at: nowIso() })
           .where('token_hash', '=', hashToken(token))
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
+          .where('revoked_at', 'is', null);
+        if (accountIds !== undefined) query = query.where('account_id', 'in', accountIds);
+        const result = await query.executeTakeFirst();
         return Number(result.numUpdatedRows) > 0;
       },
     },

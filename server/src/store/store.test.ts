@@ -247,3 +247,20 @@ describe('openStore', () => {
     ).rejects.toThrow(/Invalid PostgreSQL schema name/);
   });
 });
+
+forEachStore('customerSessions.revoke by account', ({ open }) => {
+  it('only touches sessions of the given accounts', async () => {
+    const store = await open();
+    await store.accounts.create({ id: 'acme', name: 'Acme' });
+    const s = await store.customerSessions.create({
+      accountId: 'acme',
+      customer: { id: 'c' },
+      expiresAt: later(60),
+    });
+    expect(await store.customerSessions.revoke(s.token, { accountIds: [] })).toBe(false);
+    expect(await store.customerSessions.revoke(s.token, { accountIds: ['default'] })).toBe(false);
+    expect(await store.customerSessions.resolve(s.token)).not.toBeNull();
+    expect(await store.customerSessions.revoke(s.token, { accountIds: ['default', 'acme'] })).toBe(true);
+    expect(await store.customerSessions.resolve(s.token)).toBeNull();
+  });
+});

@@ -173,8 +173,11 @@ export interface CustomerSessionAdmin {
     expiresAt: Date;
     createdBy?: number | null;
   }): Promise<{ token: string; sessionId: string; expiresAt: string }>;
-  /** True when a live customer session was revoked. */
-  revoke(token: string): Promise<boolean>;
+  /**
+   * True when a live customer session was revoked. With `accountIds`, only a session bound to one
+   * of those accounts is touched.
+   */
+  revoke(token: string, options?: { accountIds?: string[] }): Promise<boolean>;
 }
 
 export interface AuditEntry {
