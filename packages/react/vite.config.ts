@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plugin } from 'vite';
 import { libraryConfig } from '../../vite.config.ts';
+import { preserveModules } from '../core/vite.config.ts';
 
 const DIRECTIVE = /^\s*(['"])use client\1;/;
 
@@ -35,5 +36,6 @@ const config = libraryConfig(import.meta.dirname, {
   external: ['react', 'react-dom', 'react/jsx-runtime', '@handoff/core'],
 });
 config.plugins = [...(config.plugins ?? []), keepUseClient()];
+preserveModules(config);
 
 export default config;
