@@ -76,12 +76,28 @@ export async function startServer(
   const url = `http://${host}:${address.port}`;
   logger.info('listening', { url, database: config.database.kind });
 
+  // Expired sessions are useless but would pile up; sweep them hourly (a day after expiry, so
+  // a recent 401 can still be told apart from an unknown token while investigating).
+  const sweep = async () => {
+    try {
+      const purged = await store.purgeExpired(new Date(Date.now() - 86_400_000));
+      if (purged > 0) logger.info('purged expired sessions', { count: purged });
+    } catch (err) {
+      logger.warn('purging expired sessions failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+  const sweeper = setInterval(() => void sweep(), 3_600_000);
+  sweeper.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
     port: address.port,
     close() {
       closing ??= (async () => {
+        clearInterval(sweeper);
         await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
         if (ownStore) await store.close();
       })();

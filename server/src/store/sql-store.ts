@@ -496,6 +496,16 @@ export function createSqlStore(
       },
     },
 
+    async purgeExpired(before) {
+      const cutoff = before.toISOString();
+      const sessions = await db.deleteFrom('sessions').where('expires_at', '<', cutoff).executeTakeFirst();
+      const customers = await db
+        .deleteFrom('customer_sessions')
+        .where('expires_at', '<', cutoff)
+        .executeTakeFirst();
+      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows);
+    },
+
     close: options.destroy,
   };
   return store;

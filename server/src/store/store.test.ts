@@ -264,3 +264,23 @@ forEachStore('customerSessions.revoke by account', ({ open }) => {
     expect(await store.customerSessions.resolve(s.token)).toBeNull();
   });
 });
+
+forEachStore('purgeExpired', ({ open }) => {
+  it('deletes sessions that expired before the cutoff and keeps the rest', async () => {
+    const store = await open();
+    const user = await store.users.create({ email: 'svc@example.com' });
+    const old = new Date('2020-01-01T00:00:00.000Z');
+    await store.sessions.create(user.id, { expiresAt: old });
+    const live = await store.sessions.create(user.id, { expiresAt: later(3600) });
+    await store.customerSessions.create({ accountId: 'default', customer: { id: 'a' }, expiresAt: old });
+    const liveCustomer = await store.customerSessions.create({
+      accountId: 'default',
+      customer: { id: 'b' },
+      expiresAt: later(3600),
+    });
+    expect(await store.purgeExpired(new Date('2021-01-01T00:00:00.000Z'))).toBe(2);
+    expect(await store.purgeExpired(new Date('2021-01-01T00:00:00.000Z'))).toBe(0);
+    expect(await store.sessions.resolve(live.token)).not.toBeNull();
+    expect(await store.customerSessions.resolve(liveCustomer.token)).not.toBeNull();
+  });
+});

@@ -52,6 +52,8 @@ export interface Store {
   readonly users: Users;
   readonly apiKeys: ApiKeys;
   readonly sessions: Sessions;
+  /** Deletes API and customer sessions that expired before `before`; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
   close(): Promise<void>;
 }
 
