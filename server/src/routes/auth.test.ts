@@ -205,6 +205,22 @@ forEachStore('POST /auth/login', ({ open }) => {
   });
 });
 
+forEachStore('login rate limits without a client address', ({ open }) => {
+  it('keeps per-key limits but shares no bucket between callers of unknown address', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    for (let i = 0; i < LOGIN_FAILURE_LIMITS.perIp + 1; i++) {
+      expect((await postJson(app, '/auth/login', { apiKey: `hk_guess${i}`, apiSecret: 'x' })).status).toBe(
+        401,
+      );
+    }
+    expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
+      200,
+    );
+  });
+});
+
 forEachStore('POST /auth/logout', ({ open }) => {
   it('revokes the session token; it no longer works', async () => {
     const store = await open();

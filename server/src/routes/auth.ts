@@ -125,11 +125,13 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
   app.openapi(loginRoute, async (c) => {
     const { apiKey, apiSecret } = c.req.valid('json');
     const ip = clientIp(c, deps.config.trustProxy);
-    const ipKey = `ip:${ip ?? 'unknown'}`;
+    // Without a known address (a runtime that does not expose it) there is no per-IP bucket:
+    // one shared bucket would let anyone lock everybody out.
+    const ipKey = ip === null ? null : `ip:${ip}`;
     // Only well-formed key ids get their own bucket, so junk ids cannot grow the map.
     const keyKey = apiKey.startsWith(API_KEY_PREFIX) ? `key:${apiKey}` : 'key:malformed';
 
-    const wait = Math.max(perKey.retryAfter(keyKey), perIp.retryAfter(ipKey));
+    const wait = Math.max(perKey.retryAfter(keyKey), ipKey === null ? 0 : perIp.retryAfter(ipKey));
     if (wait > 0) {
       await deps.store.audit.record({
         action: 'auth.login',
@@ -146,7 +148,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     const user = verified ? await deps.store.users.get(verified.userId) : null;
     if (!verified || !user) {
       perKey.fail(keyKey);
-      perIp.fail(ipKey);
+      if (ipKey !== null) perIp.fail(ipKey);
       await deps.store.audit.record({
         action: 'auth.login',
         outcome: 'failure',
