@@ -14,21 +14,19 @@ export const PAYBIS_WIDGET_MODES = ['overlay', 'embedded', 'new-tab', 'redirect'
 export type PaybisWidgetMode = (typeof PAYBIS_WIDGET_MODES)[number];
 
 /** The widget events Paybis documents (`event.data.name` of its postMessage). */
-export const PAYBIS_EVENT_NAMES = [
-  'opened',
-  'loaded',
-  'closed',
-  'completed',
-  'rejected',
-  'cancelled',
-  'showLoader',
-  'hideLoader',
-  'start-new-transaction',
-  'error',
-  'payment-initiated',
-  'payment-redirect',
-] as const;
-export type PaybisEventName = (typeof PAYBIS_EVENT_NAMES)[number];
+export type PaybisEventName =
+  | 'opened'
+  | 'loaded'
+  | 'closed'
+  | 'completed'
+  | 'rejected'
+  | 'cancelled'
+  | 'showLoader'
+  | 'hideLoader'
+  | 'start-new-transaction'
+  | 'error'
+  | 'payment-initiated'
+  | 'payment-redirect';
 
 export interface PaybisWidgetEvent {
   /** A documented event name; an undocumented one is passed on as it came. */
@@ -48,7 +46,7 @@ export interface PaybisWidgetCallbacks {
   onEvent?: (event: PaybisWidgetEvent) => void;
   /** The customer completed a transaction (`completed`). */
   onComplete?: (event: PaybisWidgetEvent) => void;
-  /** The overlay was closed (`closed`); the widget is gone. */
+  /** The widget was closed (`closed`); an overlay is gone. */
   onClose?: () => void;
   /** The widget reported an error (`error`). */
   onError?: (error: HandoffError) => void;
@@ -70,22 +68,17 @@ export interface OpenPaybisWidgetOptions extends PaybisWidgetCallbacks {
 
 type WidgetWindow = Window & { PartnerExchangeWidget?: PartnerExchangeWidget };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** A widget message as a typed event, or null when it is not one. Accepts objects and JSON strings. */
 export function parsePaybisEvent(message: unknown): PaybisWidgetEvent | null {
   let value = message;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      return null;
-    }
-  }
-  if (!isRecord(value) || typeof value.name !== 'string' || !/^[A-Za-z][\w-]{0,63}$/.test(value.name))
+  try {
+    if (typeof value === 'string') value = JSON.parse(value);
+  } catch {
     return null;
-  return isRecord(value.data) ? { name: value.name, data: value.data } : { name: value.name };
+  }
+  const { name, data } = (value ?? {}) as { name?: unknown; data?: unknown };
+  if (typeof name !== 'string' || !/^[A-Za-z][\w-]{0,63}$/.test(name)) return null;
+  return data && typeof data === 'object' ? { name, data: data as Record<string, unknown> } : { name };
 }
 
 /**
@@ -93,24 +86,9 @@ export function parsePaybisEvent(message: unknown): PaybisWidgetEvent | null {
  * must be opened while the browser still counts the click as a user gesture.
  */
 export function preparePaybisWidget(mode: PaybisWidgetMode, win?: Window): PendingWindow | undefined {
-  if (mode === 'new-tab') return openPending('new-tab', win);
-  if (mode === 'redirect') return openPending('same-tab', win);
-  return undefined;
-}
-
-function checkSession(session: PaybisSessionResponse): void {
-  if (
-    !isRecord(session) ||
-    typeof session.requestId !== 'string' ||
-    session.requestId === '' ||
-    !isHttpUrl(session.widgetUrl) ||
-    !isHttpUrl(session.scriptUrl)
-  ) {
-    throw new HandoffError(
-      'internal',
-      'Handoff: the Paybis session is missing requestId, widgetUrl or scriptUrl.',
-    );
-  }
+  return mode === 'new-tab' || mode === 'redirect'
+    ? openPending(mode === 'new-tab' ? 'new-tab' : 'same-tab', win)
+    : undefined;
 }
 
 /**
@@ -119,31 +97,22 @@ function checkSession(session: PaybisSessionResponse): void {
  * shown, to a cleanup function that stops listening and removes an overlay or embedded widget.
  *
  * @example
- * const pending = preparePaybisWidget('overlay'); // in the click
+ * const pending = preparePaybisWidget(mode); // in the click
  * const session = await client.paybisSession({ flow: 'buyCrypto' });
- * const cleanup = await openPaybisWidget(session, { mode: 'overlay', pending, onComplete, onClose });
+ * const cleanup = await openPaybisWidget(session, { mode, pending, onComplete, onClose });
  */
 export async function openPaybisWidget(
   session: PaybisSessionResponse,
   options: OpenPaybisWidgetOptions,
 ): Promise<() => void> {
-  const { mode, signal } = options;
-  if (!PAYBIS_WIDGET_MODES.includes(mode)) {
-    throw new TypeError(
-      `Handoff: Paybis mode must be one of ${PAYBIS_WIDGET_MODES.join(', ')}, got ${JSON.stringify(mode)}.`,
-    );
+  const { mode, signal, container } = options;
+  const win = (options.window ?? window) as WidgetWindow;
+  const pending = options.pending ?? preparePaybisWidget(mode, win);
+  if (!isHttpUrl(session.widgetUrl) || !isHttpUrl(session.scriptUrl)) {
+    pending?.close();
+    throw new HandoffError('internal', 'Handoff: the Paybis session has no usable widget URLs.');
   }
-  const win = (options.window ?? (typeof window === 'undefined' ? undefined : window)) as
-    WidgetWindow | undefined;
-  if (!win) throw new HandoffError('internal', 'Handoff: the Paybis widget can only open in a browser.');
-  checkSession(session);
-  const credentials = {
-    requestId: session.requestId,
-    ...(session.oneTimeToken ? { oneTimeToken: session.oneTimeToken } : {}),
-  };
-
-  if (mode === 'new-tab' || mode === 'redirect') {
-    const pending = options.pending ?? preparePaybisWidget(mode, win)!;
+  if (pending) {
     if (signal?.aborted) {
       pending.close();
       throw new HandoffAbortError();
@@ -153,42 +122,37 @@ export async function openPaybisWidget(
     options.onOpen?.(result);
     return () => {};
   }
-
-  const container = options.container;
-  if (mode === 'embedded' && !(container && typeof container.appendChild === 'function')) {
-    throw new TypeError('Handoff: the embedded Paybis widget needs a `container` element to render into.');
+  if (mode === 'embedded' && !container) {
+    throw new TypeError('Handoff: the embedded Paybis widget needs a `container` element.');
   }
 
+  const { requestId, oneTimeToken } = session;
+  const credentials = oneTimeToken ? { requestId, oneTimeToken } : { requestId };
   // The SDK learns the widget origin from its own src, so the script's origin is the widget's.
   const origin = new URL(session.scriptUrl).origin;
-  let closed = false;
+  let open = true;
   let added: ChildNode[] = [];
-  const stopListening = () => win.removeEventListener('message', onMessage);
-  const cleanup = () => {
-    stopListening();
-    if (mode === 'overlay' && !closed) win.PartnerExchangeWidget?.close?.();
-    for (const node of added) node.remove();
-    added = [];
-    closed = true;
-  };
-  function onMessage(event: MessageEvent) {
+  const stop = () => win.removeEventListener('message', onMessage);
+  function onMessage(message: MessageEvent) {
     // Anyone can post to this window; only the widget's origin speaks for Paybis.
-    if (event.origin !== origin) return;
-    const parsed = parsePaybisEvent(event.data);
-    if (!parsed) return;
-    options.onEvent?.(parsed);
-    if (parsed.name === 'completed') options.onComplete?.(parsed);
-    else if (parsed.name === 'error') {
-      const message =
-        typeof parsed.data?.message === 'string'
-          ? parsed.data.message
-          : 'The Paybis widget reported an error.';
-      options.onError?.(new HandoffProviderError('provider_error', `Paybis: ${message}`));
-    } else if (parsed.name === 'closed' && mode === 'overlay') {
-      closed = true;
-      stopListening();
-      options.onClose?.();
-    } else if (parsed.name === 'closed') {
+    const event = message.origin === origin && parsePaybisEvent(message.data);
+    if (!event) return;
+    options.onEvent?.(event);
+    if (event.name === 'completed') options.onComplete?.(event);
+    if (event.name === 'error') {
+      const text = event.data?.message;
+      options.onError?.(
+        new HandoffProviderError(
+          'provider_error',
+          `Paybis: ${typeof text === 'string' ? text : 'widget error'}`,
+        ),
+      );
+    }
+    if (event.name === 'closed') {
+      if (mode === 'overlay') {
+        open = false;
+        stop();
+      }
       options.onClose?.();
     }
   }
@@ -197,27 +161,29 @@ export async function openPaybisWidget(
 
   try {
     await loadScript(session.scriptUrl, {
-      isReady: () => Boolean(win.PartnerExchangeWidget),
+      isReady: () => !!win.PartnerExchangeWidget,
       document: win.document,
     });
     if (signal?.aborted) throw new HandoffAbortError();
     const sdk = win.PartnerExchangeWidget;
-    if (!sdk || typeof sdk.open !== 'function' || typeof sdk.openInEmbed !== 'function') {
-      throw new HandoffError(
-        'script_load_failed',
-        'Handoff: the Paybis script did not define PartnerExchangeWidget.',
-      );
-    }
-    if (mode === 'overlay') {
-      sdk.open(credentials);
+    if (!sdk)
+      throw new HandoffError('script_load_failed', 'Handoff: the Paybis script did not define its widget.');
+    if (container && mode === 'embedded') {
+      const before = Array.from(container.childNodes);
+      sdk.openInEmbed(credentials, container);
+      added = Array.from(container.childNodes).filter((node) => !before.includes(node));
     } else {
-      const before = new Set(Array.from(container!.childNodes));
-      sdk.openInEmbed(credentials, container!);
-      added = Array.from(container!.childNodes).filter((node) => !before.has(node));
+      sdk.open(credentials);
     }
   } catch (error) {
-    stopListening();
+    stop();
     throw error;
   }
-  return cleanup;
+  return () => {
+    stop();
+    if (open && mode === 'overlay') win.PartnerExchangeWidget?.close?.();
+    open = false;
+    for (const node of added) node.remove();
+    added = [];
+  };
 }

@@ -8,6 +8,6 @@ describe('loadScript without a document (server rendering)', () => {
     const error = await loadScript('https://cdn.example.test/widget.js').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HandoffError);
     expect((error as HandoffError).code).toBe('script_load_failed');
-    expect((error as Error).message).toMatch(/only be loaded in a browser/);
+    expect((error as Error).message).toMatch(/browser only/);
   });
 });

@@ -13,9 +13,9 @@ export interface LoadScriptOptions {
 }
 
 /** One promise per absolute script URL, shared by every caller while it is loading or loaded. */
-const loads = new Map<string, Promise<void>>();
+const loads: Record<string, Promise<void>> = {};
 
-const STATE = 'data-handoff-script';
+const fail = (message: string) => Promise.reject(new HandoffError('script_load_failed', message));
 
 /**
  * Injects a third-party `<script>` once and resolves when it has run. Repeated calls share one
@@ -27,68 +27,44 @@ const STATE = 'data-handoff-script';
  * await loadScript(session.scriptUrl, { isReady: () => 'PartnerExchangeWidget' in window });
  */
 export function loadScript(src: string, options: LoadScriptOptions = {}): Promise<void> {
-  const doc = options.document ?? (typeof document === 'undefined' ? undefined : document);
-  if (!doc) {
-    return Promise.reject(
-      new HandoffError(
-        'script_load_failed',
-        'Handoff: scripts can only be loaded in a browser (there is no `document`; load it from an effect or a click handler, not during server rendering).',
-      ),
-    );
-  }
-  let url: string;
+  const { isReady, document: doc = globalThis.document } = options;
+  if (!doc)
+    return fail('Handoff: scripts load in a browser only, not during server rendering (no `document`).');
+  let url = '';
   try {
     url = new URL(src, doc.baseURI).href;
   } catch {
-    url = '';
+    // Not a URL: refused just below.
   }
-  if (!isHttpUrl(url)) {
-    return Promise.reject(
-      new HandoffError(
-        'script_load_failed',
-        `Handoff: refusing to load a script that is not http(s): ${JSON.stringify(src)}.`,
-      ),
+  if (!isHttpUrl(url)) return fail(`Handoff: refusing to load a script that is not http(s): ${src}`);
+
+  return (loads[url] ??= new Promise<void>((resolve, reject) => {
+    let script = Array.from(doc.scripts).find((s) => s.src === url);
+    if (script && (script.dataset.handoff === 'loaded' || isReady?.())) return resolve();
+    if (!script) {
+      script = doc.createElement('script');
+      script.src = url;
+      script.async = true;
+      doc.head.append(script);
+    }
+    const tag = script;
+    tag.addEventListener(
+      'load',
+      () => {
+        tag.dataset.handoff = 'loaded';
+        resolve();
+      },
+      { once: true },
     );
-  }
-
-  const known = loads.get(url);
-  if (known) return known;
-
-  const existing = Array.from(doc.getElementsByTagName('script')).find((s) => s.src === url);
-  if (existing && (existing.getAttribute(STATE) === 'loaded' || options.isReady?.())) {
-    const done = Promise.resolve();
-    loads.set(url, done);
-    return done;
-  }
-
-  const script = existing ?? doc.createElement('script');
-  const promise = new Promise<void>((resolve, reject) => {
-    const settle = () => {
-      script.removeEventListener('load', onLoad);
-      script.removeEventListener('error', onError);
-    };
-    const onLoad = () => {
-      settle();
-      script.setAttribute(STATE, 'loaded');
-      resolve();
-    };
-    const onError = () => {
-      settle();
-      loads.delete(url);
-      // A failed tag stays failed: remove it so a retry adds a fresh one.
-      script.remove();
-      reject(new HandoffError('script_load_failed', `Handoff: the script ${url} could not be loaded.`));
-    };
-    script.addEventListener('load', onLoad);
-    script.addEventListener('error', onError);
-  });
-  loads.set(url, promise);
-
-  if (!existing) {
-    script.src = url;
-    script.async = true;
-    script.setAttribute(STATE, 'loading');
-    doc.head.appendChild(script);
-  }
-  return promise;
+    tag.addEventListener(
+      'error',
+      () => {
+        // A failed tag stays failed: forget it and remove it, so a retry adds a fresh one.
+        delete loads[url];
+        tag.remove();
+        reject(new HandoffError('script_load_failed', `Handoff: the script ${url} could not be loaded.`));
+      },
+      { once: true },
+    );
+  }));
 }

@@ -93,7 +93,7 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       children,
       ...rest
     } = props;
-    if (!PAYBIS_WIDGET_MODES.includes(mode)) {
+    if (process.env.NODE_ENV !== 'production' && !PAYBIS_WIDGET_MODES.includes(mode)) {
       throw invalid('mode', PAYBIS_WIDGET_MODES.map((m) => `"${m}"`).join(', '), mode);
     }
     const client = useHandoffClient();
@@ -144,6 +144,7 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       inflight.current = controller;
       setState('loading');
 
+      // Unset params are dropped by JSON serialisation.
       const request: PaybisSessionRequest = {
         flow,
         locale,
@@ -154,9 +155,6 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
         successReturnURL,
         failureReturnURL,
       };
-      for (const key of Object.keys(request) as (keyof PaybisSessionRequest)[]) {
-        if (request[key] === undefined) delete request[key];
-      }
 
       client
         .paybisSession(request, { signal: controller.signal })
