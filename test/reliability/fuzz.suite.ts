@@ -1,0 +1,587 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO } from '@handoff/sandbox';
+import {
+  Capture,
+  customerTokensVia,
+  inProcess,
+  isErrorBody,
+  loginVia,
+  makeWorld,
+  report,
+  seedIntegration,
+  tryJson,
+  type InProcess,
+} from './support.ts';
+
+/**
+ * Part 1, bad input: property-based fuzzing of every backend route (from its own OpenAPI document,
+ * plus login, logout and health) and of the sandbox's provider APIs. Every refused request must be
+ * answered 4xx with the documented error body; nothing may answer 5xx, throw, or reject unhandled.
+ */
+
+const RUNS_PER_ROUTE = Number(process.env.HANDOFF_FUZZ_RUNS ?? 10_000);
+const capture = new Capture('fuzz', inject('captureDir'));
+
+let world: InProcess;
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+/** Credentials of each kind, so a case can present the right one, the wrong kind, or a dead one. */
+interface Credentials {
+  session: string;
+  customer: string;
+  /** Expired or revoked tokens of both kinds. */
+  dead: string[];
+  apiKey: string;
+  apiSecret: string;
+  /** A customer token that a valid revoke body names (never the one cases authenticate with). */
+  victim: string;
+}
+let creds: Credentials;
+
+type Auth = 'session' | 'customer' | 'none';
+interface RouteSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  auth: Auth;
+  /** A body the route accepts, or undefined when it takes none. */
+  valid?: () => Record<string, unknown>;
+  bodyOptional?: boolean;
+  query?: Record<string, string>;
+}
+
+function specs(): RouteSpec[] {
+  return [
+    { method: 'GET', path: '/healthz', auth: 'none' },
+    {
+      method: 'POST',
+      path: '/auth/login',
+      auth: 'none',
+      valid: () => ({ apiKey: creds.apiKey, apiSecret: creds.apiSecret }),
+    },
+    { method: 'POST', path: '/auth/logout', auth: 'session' },
+    {
+      method: 'POST',
+      path: '/v1/customer-sessions',
+      auth: 'session',
+      valid: () => ({
+        customer: {
+          id: 'fuzz-customer',
+          email: 'fuzz@example.com',
+          okepayContactId: 3000,
+          twocheckoutSubscriptions: ['SUB-0'],
+          paybis: true,
+        },
+        ttlSeconds: 600,
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/customer-sessions/revoke',
+      auth: 'session',
+      valid: () => ({ token: creds.victim }),
+    },
+    { method: 'GET', path: '/v1/me', auth: 'customer' },
+    {
+      method: 'POST',
+      path: '/v1/okepay/login-link',
+      auth: 'customer',
+      valid: () => ({}),
+      bodyOptional: true,
+    },
+    {
+      method: 'POST',
+      path: '/v1/2checkout/sso',
+      auth: 'customer',
+      valid: () => ({ subscriptionReference: 'SUB-0', accessPage: 'my_products', validityTime: 60 }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/paybis/session',
+      auth: 'customer',
+      bodyOptional: true,
+      valid: () => ({
+        flow: 'buyCrypto',
+        locale: 'en',
+        currencyCodeFrom: 'EUR',
+        currencyCodeTo: 'BTC',
+        amount: '100.00',
+        successReturnURL: 'https://shop.example.com/ok',
+      }),
+    },
+    { method: 'GET', path: '/v1/audit', auth: 'session', query: { limit: '20' } },
+  ];
+}
+
+// ---- Generators ----
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'Application/JSON'];
+const OTHER_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=xyz',
+  'application/jsonx',
+  'application/json, text/plain',
+  'application/xml',
+  '*/*',
+  'json',
+];
+
+/** Header values a Request accepts: visible ASCII and spaces, no leading or trailing space. */
+const headerValue = fc
+  .string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 })
+  .filter((s) => s.length > 0);
+const headerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,24}$/);
+const hugeString = fc.integer({ min: 1_000, max: 40_000 }).map((n) => 'x'.repeat(n));
+const oddString = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 50 }),
+  fc.string({ unit: 'binary', maxLength: 50 }),
+  fc.constantFrom('', ' ', '\u0000', '\u202e', 'ＳＵＢ－０', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'null', '__proto__', 'constructor'),
+  hugeString,
+);
+const wrongValue = fc.oneof(
+  oddString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+type AuthChoice = 'right' | 'none' | 'wrong-kind' | 'dead' | 'garbage' | 'scheme' | 'duplicate';
+type BodyChoice =
+  | { kind: 'none' }
+  | { kind: 'valid' }
+  | { kind: 'drop'; index: number }
+  | { kind: 'extra'; key: string; value: unknown }
+  | { kind: 'replace'; index: number; value: unknown }
+  | { kind: 'json'; value: unknown }
+  | { kind: 'raw'; text: string }
+  | { kind: 'truncated'; at: number }
+  | { kind: 'form' }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'nested'; depth: number };
+
+interface Case {
+  method: { right: true } | { right: false; method: (typeof METHODS)[number] };
+  auth: AuthChoice;
+  garbageAuth: string;
+  contentType: { kind: 'json'; value: string } | { kind: 'other'; value: string } | { kind: 'none' };
+  body: BodyChoice;
+  headers: [string, string][];
+  query: string;
+}
+
+const caseArb: fc.Arbitrary<Case> = fc.record({
+  method: fc.oneof(
+    { weight: 4, arbitrary: fc.constant({ right: true as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...METHODS).map((method) => ({ right: false as const, method })),
+    },
+  ),
+  auth: fc.oneof(
+    { weight: 4, arbitrary: fc.constant<AuthChoice>('right') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<AuthChoice>('none', 'wrong-kind', 'dead', 'garbage', 'scheme', 'duplicate'),
+    },
+  ),
+  garbageAuth: headerValue,
+  contentType: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(...JSON_TYPES).map((value) => ({ kind: 'json' as const, value })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...OTHER_TYPES).map((value) => ({ kind: 'other' as const, value })),
+    },
+    { weight: 1, arbitrary: headerValue.map((value) => ({ kind: 'other' as const, value })) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+  ),
+  body: fc.oneof<fc.Arbitrary<BodyChoice>[]>(
+    fc.constant({ kind: 'none' }),
+    fc.constant({ kind: 'valid' }),
+    fc.nat(20).map((index) => ({ kind: 'drop' as const, index })),
+    fc.record({ kind: fc.constant('extra' as const), key: fc.string({ maxLength: 20 }), value: wrongValue }),
+    fc.record({ kind: fc.constant('replace' as const), index: fc.nat(20), value: wrongValue }),
+    fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'json' as const, value })),
+    fc.oneof(fc.string({ maxLength: 200 }), hugeString).map((text) => ({ kind: 'raw' as const, text })),
+    fc.nat(200).map((at) => ({ kind: 'truncated' as const, at })),
+    fc.constant({ kind: 'form' as const }),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ kind: 'bytes' as const, bytes })),
+    fc.integer({ min: 100, max: 20_000 }).map((depth) => ({ kind: 'nested' as const, depth })),
+  ),
+  headers: fc.array(
+    fc.oneof(
+      fc.tuple(headerName, headerValue),
+      fc.tuple(
+        fc.constantFrom('x-forwarded-for', 'x-real-ip', 'forwarded', 'origin', 'cookie', 'accept'),
+        headerValue,
+      ),
+    ),
+    { maxLength: 4 },
+  ),
+  query: fc.oneof(
+    fc.constant(''),
+    fc.webQueryParameters(),
+    fc.constantFrom(
+      'limit=0',
+      'limit=-1',
+      'limit=1e9',
+      'limit=abc',
+      'before=0',
+      'before=x',
+      'limit=1&limit=2',
+    ),
+  ),
+});
+
+/** The body text a case sends, and whether it could still be a body the route accepts. */
+function bodyOf(spec: RouteSpec, choice: BodyChoice): { body?: BodyInit; maybeValid: boolean } {
+  const valid = spec.valid?.() ?? {};
+  const keys = Object.keys(valid);
+  switch (choice.kind) {
+    case 'none':
+      return { maybeValid: spec.valid === undefined || spec.bodyOptional === true };
+    case 'valid':
+      return { body: JSON.stringify(valid), maybeValid: true };
+    case 'drop': {
+      const copy: Record<string, unknown> = { ...valid };
+      if (keys.length > 0) delete copy[keys[choice.index % keys.length]!];
+      return { body: JSON.stringify(copy), maybeValid: true };
+    }
+    case 'extra':
+      return { body: JSON.stringify({ ...valid, [choice.key]: choice.value }), maybeValid: true };
+    case 'replace': {
+      const copy: Record<string, unknown> = { ...valid };
+      if (keys.length > 0) copy[keys[choice.index % keys.length]!] = choice.value;
+      return { body: JSON.stringify(copy), maybeValid: true };
+    }
+    case 'json':
+      return { body: JSON.stringify(choice.value), maybeValid: true };
+    case 'raw':
+      return { body: choice.text, maybeValid: tryJson(choice.text) !== undefined };
+    case 'truncated': {
+      const text = JSON.stringify(valid);
+      const cut = text.slice(0, choice.at % Math.max(text.length, 1));
+      return { body: cut, maybeValid: tryJson(cut) !== undefined };
+    }
+    case 'form':
+      return {
+        body: new URLSearchParams(Object.entries(valid).map(([k, v]) => [k, String(v)])).toString(),
+        maybeValid: false,
+      };
+    case 'bytes':
+      return {
+        body: choice.bytes,
+        maybeValid: tryJson(new TextDecoder().decode(choice.bytes)) !== undefined,
+      };
+    case 'nested':
+      return { body: '['.repeat(choice.depth) + ']'.repeat(choice.depth), maybeValid: true };
+  }
+}
+
+function authHeaders(spec: RouteSpec, c: Case): { values: string[]; right: boolean } {
+  const right = spec.auth === 'session' ? creds.session : creds.customer;
+  const wrong = spec.auth === 'session' ? creds.customer : creds.session;
+  switch (c.auth) {
+    case 'right':
+      return { values: spec.auth === 'none' ? [] : [`Bearer ${right}`], right: true };
+    case 'none':
+      return { values: [], right: spec.auth === 'none' };
+    case 'wrong-kind':
+      return { values: [`Bearer ${wrong}`], right: spec.auth === 'none' };
+    case 'dead':
+      return {
+        values: [`Bearer ${creds.dead[c.garbageAuth.length % creds.dead.length]!}`],
+        right: spec.auth === 'none',
+      };
+    case 'garbage':
+      return { values: [c.garbageAuth], right: spec.auth === 'none' };
+    case 'scheme':
+      return { values: [`Basic ${right}`], right: spec.auth === 'none' };
+    case 'duplicate':
+      return { values: [`Bearer ${right}`, `Bearer ${wrong}`], right: spec.auth === 'none' };
+  }
+}
+
+interface Figures {
+  tried: number;
+  refused4xx: number;
+  accepted2xx: number;
+  failures: number;
+}
+
+/** Sends one case; returns a failure description, or null when the answer is acceptable. */
+async function runCase(spec: RouteSpec, c: Case, figures: Figures): Promise<string | null> {
+  const method = c.method.right ? spec.method : c.method.method;
+  const rightMethod = method === spec.method || (spec.method === 'GET' && method === 'HEAD');
+  const auth = authHeaders(spec, c);
+  const headers = new Headers();
+  for (const [k, v] of c.headers) headers.append(k, v);
+  for (const v of auth.values) headers.append('authorization', v);
+  const chosen = bodyOf(spec, c.body);
+  const sendsBody = chosen.body !== undefined && method !== 'GET' && method !== 'HEAD';
+  const body = sendsBody ? chosen.body : undefined;
+  const maybeValid = sendsBody ? chosen.maybeValid : spec.valid === undefined || spec.bodyOptional === true;
+  if (c.contentType.kind !== 'none') headers.set('content-type', c.contentType.value);
+  const query = new URLSearchParams(spec.query ?? {});
+  const url = `${spec.path}?${query.toString()}${c.query ? `&${c.query}` : ''}`;
+
+  let res: Response;
+  try {
+    res = await world.app.request(url, { method, headers, ...(sendsBody ? { body } : {}) });
+  } catch (err) {
+    return `threw ${String(err)}`;
+  }
+  figures.tried++;
+  const text = await res.text();
+  capture.record(res.status, `${method} ${spec.path}`, Object.fromEntries(res.headers), text);
+  if (res.status >= 500) return `${res.status} ${text.slice(0, 300)}`;
+
+  const preflight = method === 'OPTIONS' && res.status === 204 && spec.path.startsWith('/v1/');
+  if (res.status >= 200 && res.status < 300) {
+    figures.accepted2xx++;
+    if (preflight) return null;
+    const contentTypeOk =
+      !sendsBody ||
+      (c.contentType.kind === 'json' && /^application\/json\s*(;|$)/i.test(c.contentType.value));
+    if (!(rightMethod && auth.right && maybeValid && contentTypeOk)) {
+      return `accepted a request it must refuse: ${res.status} ${text.slice(0, 200)}`;
+    }
+    if (method !== 'HEAD' && isErrorBody(tryJson(text)))
+      return `2xx with an error body: ${text.slice(0, 200)}`;
+    return null;
+  }
+  if (res.status >= 400 && res.status < 500) {
+    figures.refused4xx++;
+    if (method === 'HEAD') return null; // no body by definition
+    if (!/^application\/json/i.test(res.headers.get('content-type') ?? ''))
+      return `${res.status} without a JSON content type: ${text.slice(0, 200)}`;
+    if (!isErrorBody(tryJson(text))) return `${res.status} without the error shape: ${text.slice(0, 200)}`;
+    return null;
+  }
+  return `unexpected status ${res.status}`;
+}
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  world = await inProcess({ world: makeWorld(2), logger: capture.logger() });
+  const integration = await seedIntegration(world.store, 'integration@example.com', ['admin']);
+  const session = await loginVia(world.request, '', integration);
+  const [customer, victim, revoked] = await customerTokensVia(world.request, '', session, [
+    ...makeWorld(1).customers,
+    { id: 'victim' },
+    { id: 'revoked' },
+  ]);
+  await world.store.customerSessions.revoke(revoked!);
+  const expired = await world.store.customerSessions.create({
+    accountId: 'default',
+    customer: { id: 'expired' },
+    expiresAt: new Date(Date.now() - 1000),
+  });
+  const deadSession = await world.store.sessions.create(integration.userId, {
+    expiresAt: new Date(Date.now() - 1000),
+  });
+  creds = {
+    session,
+    customer: customer!,
+    victim: victim!,
+    dead: [revoked!, expired.token, deadSession.token, `${customer!.slice(0, -1)}x`],
+    apiKey: integration.apiKey,
+    apiSecret: integration.apiSecret,
+  };
+  for (const t of [
+    session,
+    customer,
+    victim,
+    revoked,
+    expired.token,
+    deadSession.token,
+    integration.apiSecret,
+  ])
+    capture.token(t);
+});
+
+afterAll(async () => {
+  process.off('unhandledRejection', onUnhandled);
+  capture.flush();
+  await world?.close();
+});
+
+describe('fuzzing the backend routes', () => {
+  it('covers every route in the OpenAPI document', async () => {
+    const doc = (await (await world.app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const fuzzed = specs().map((s) => `${s.method} ${s.path}`);
+    for (const route of documented) expect(fuzzed).toContain(route);
+  });
+
+  it.each(specs().map((s) => [`${s.method} ${s.path}`, s] as const))(
+    '%s: every bad request is refused 4xx with the error body',
+    async (name, spec) => {
+      // Each route gets its own live session, as logout and revoke spend theirs.
+      creds.session = await loginVia(world.request, '', { apiKey: creds.apiKey, apiSecret: creds.apiSecret });
+      capture.token(creds.session);
+      const figures: Figures = { tried: 0, refused4xx: 0, accepted2xx: 0, failures: 0 };
+      const failures: string[] = [];
+      await fc.assert(
+        fc.asyncProperty(caseArb, async (c) => {
+          const failure = await runCase(spec, c, figures);
+          if (failure) {
+            figures.failures++;
+            failures.push(failure);
+            throw new Error(failure);
+          }
+        }),
+        {
+          numRuns: RUNS_PER_ROUTE,
+          seed: Number(process.env.HANDOFF_FUZZ_SEED ?? Date.now() % 2 ** 31),
+          endOnFailure: true,
+        },
+      );
+      report(`fuzz ${name}`, { ...figures });
+      expect(failures).toEqual([]);
+      expect(figures.tried).toBeGreaterThanOrEqual(RUNS_PER_ROUTE);
+      expect(unhandled).toEqual([]);
+    },
+  );
+});
+
+// ---- The sandbox's provider APIs ----
+
+interface SandboxSpec {
+  name: string;
+  path: string;
+  /** A refusal in this provider's own error shape. */
+  isRefusal: (status: number, body: unknown) => boolean;
+  validish: () => string;
+  contentType: string;
+}
+
+const sandboxSpecs: SandboxSpec[] = [
+  {
+    name: 'OkePay AuthToken',
+    path: `/okepay/api/v1.0/AuthToken/?instance=${OKEPAY_DEMO.instance}`,
+    contentType: 'application/x-www-form-urlencoded',
+    validish: () => new URLSearchParams({ userId: '3000', ApiSignature: 'AAAA' }).toString(),
+    isRefusal: (status, body) =>
+      status >= 400 &&
+      status < 500 &&
+      typeof body === 'object' &&
+      body !== null &&
+      (body as { status?: unknown }).status === 'error' &&
+      typeof (body as { message?: unknown }).message === 'string',
+  },
+  {
+    name: '2Checkout JSON-RPC',
+    path: '/2checkout/api/rpc/6.0/',
+    contentType: 'application/json',
+    validish: () =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'login',
+        params: [TWOCHECKOUT_DEMO.merchantCode, '2026-01-01 00:00:00', 'bad-hash'],
+      }),
+    // JSON-RPC reports errors in the body, with 200 or a 4xx.
+    isRefusal: (status, body) =>
+      status < 500 &&
+      typeof body === 'object' &&
+      body !== null &&
+      typeof (body as { error?: { message?: unknown } }).error?.message === 'string',
+  },
+  ...['/paybis/api/v2/request', `/paybis/api/v2/public/request?apikey=${PAYBIS_DEMO.partnerId}`].map(
+    (path) => ({
+      name: `Paybis ${path.split('?')[0]!}`,
+      path,
+      contentType: 'application/json',
+      validish: () => JSON.stringify({ partnerUserId: 'k-1', passwordless: true, locale: 'en' }),
+      isRefusal: (status: number, body: unknown) =>
+        status >= 400 &&
+        status < 500 &&
+        typeof body === 'object' &&
+        body !== null &&
+        typeof (body as { code?: unknown }).code === 'string' &&
+        typeof (body as { message?: unknown }).message === 'string',
+    }),
+  ),
+];
+
+const sandboxCaseArb = fc.record({
+  method: fc.oneof({ weight: 4, arbitrary: fc.constant('POST') }, fc.constantFrom(...METHODS)),
+  body: fc.oneof(
+    fc.constant<string | undefined>(undefined),
+    fc.constant('validish'),
+    fc.string({ maxLength: 300 }),
+    fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+    hugeString,
+    fc.integer({ min: 100, max: 20_000 }).map((d) => '['.repeat(d) + ']'.repeat(d)),
+  ),
+  contentType: fc.oneof(fc.constant('right'), fc.constantFrom(...JSON_TYPES, ...OTHER_TYPES), headerValue),
+  headers: fc.array(fc.tuple(headerName, headerValue), { maxLength: 4 }),
+  authorization: fc.oneof(
+    fc.constant(undefined),
+    headerValue,
+    fc.constant(`Bearer ${PAYBIS_DEMO.apiKey}`),
+    fc.constant(`Bearer ${PAYBIS_DEMO.apiKey}, Bearer x`),
+  ),
+  signature: fc.oneof(fc.constant(undefined), headerValue, fc.base64String({ maxLength: 400 })),
+});
+
+describe('fuzzing the sandbox provider APIs', () => {
+  it.each(sandboxSpecs.map((s) => [s.name, s] as const))(
+    '%s: every bad request gets the provider’s refusal, never a 5xx',
+    async (name, spec) => {
+      const figures = { tried: 0, refused: 0, failures: 0 };
+      const failures: string[] = [];
+      await fc.assert(
+        fc.asyncProperty(sandboxCaseArb, async (c) => {
+          const headers = new Headers();
+          for (const [k, v] of c.headers) headers.append(k, v);
+          if (c.authorization) headers.append('authorization', c.authorization);
+          if (c.signature) headers.set('signature', c.signature);
+          headers.set('content-type', c.contentType === 'right' ? spec.contentType : c.contentType);
+          const text = c.body === 'validish' ? spec.validish() : c.body;
+          const hasBody = text !== undefined && c.method !== 'GET' && c.method !== 'HEAD';
+          let failure: string | null = null;
+          try {
+            const res = await world.sandbox.fetch(
+              new Request(`${world.sandbox.baseUrl}${spec.path}`, {
+                method: c.method,
+                headers,
+                ...(hasBody ? { body: text } : {}),
+              }),
+            );
+            figures.tried++;
+            const body = await res.text();
+            if (res.status >= 500) failure = `${res.status} ${body.slice(0, 200)}`;
+            else if (c.method !== 'HEAD' && !spec.isRefusal(res.status, tryJson(body)))
+              failure = `not a refusal: ${res.status} ${body.slice(0, 200)}`;
+            else figures.refused++;
+          } catch (err) {
+            failure = `threw ${String(err)}`;
+          }
+          if (failure) {
+            figures.failures++;
+            failures.push(failure);
+            throw new Error(failure);
+          }
+        }),
+        { numRuns: RUNS_PER_ROUTE, endOnFailure: true },
+      );
+      report(`fuzz sandbox ${name}`, figures);
+      expect(failures).toEqual([]);
+      expect(unhandled).toEqual([]);
+    },
+  );
+});
