@@ -352,6 +352,27 @@ describe('PaybisWidgetLauncher', () => {
     expect(bodies).toHaveLength(0);
   });
 
+  it('accepts the container as an element as well as a ref', async () => {
+    answers();
+    const user = userEvent.setup();
+    const box = document.createElement('div');
+    document.body.appendChild(box);
+    render(wrap(<PaybisWidgetLauncher mode="embedded" container={box} />));
+    await user.click(screen.getByRole('button'));
+    await waitFor(() => expect(sdk.openInEmbed).toHaveBeenCalledWith(expect.anything(), box));
+    box.remove();
+  });
+
+  it('checks the mode only in development builds', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      render(wrap(<PaybisWidgetLauncher mode={'popup' as never} />));
+      expect(screen.getByRole('button')).toHaveAttribute('data-mode', 'popup');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('names a wrong mode', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(() => render(wrap(<PaybisWidgetLauncher mode={'popup' as never} />))).toThrow(
