@@ -238,6 +238,8 @@ export interface InProcess {
   request: FetchLike;
   /** How many outbound calls the backend made to the sandbox, by provider path prefix. */
   outbound: { okepay: number; twocheckout: number; paybis: number };
+  /** The JSON-RPC methods the backend called on 2Checkout, in order. */
+  rpcMethods: string[];
   close(): Promise<void>;
 }
 
@@ -271,17 +273,22 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     store,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.now ? { now: options.now } : {}),
-    fetch: (input, init) => {
+    fetch: async (input, init) => {
       const request = new Request(input, init);
       const path = new URL(request.url).pathname;
       if (path.startsWith('/okepay/')) outbound.okepay++;
-      else if (path.startsWith('/2checkout/')) outbound.twocheckout++;
       else if (path.startsWith('/paybis/')) outbound.paybis++;
+      else if (path.startsWith('/2checkout/')) {
+        outbound.twocheckout++;
+        const method = (tryJson(await request.clone().text()) as { method?: unknown } | undefined)?.method;
+        rpcMethods.push(typeof method === 'string' ? method : '?');
+      }
       return sandbox.fetch(request);
     },
   });
+  const rpcMethods: string[] = [];
   const request: FetchLike = async (input, init) => app.request(input, init);
-  return { sandbox, store, config, app, request, outbound, close: () => store.close() };
+  return { sandbox, store, config, app, request, outbound, rpcMethods, close: () => store.close() };
 }
 
 // ---- Checks ----
