@@ -278,7 +278,7 @@ function bodyOf(spec: RouteSpec, choice: BodyChoice): { body?: BodyInit; maybeVa
       };
     case 'bytes':
       return {
-        body: choice.bytes,
+        body: choice.bytes.slice().buffer as ArrayBuffer,
         maybeValid: tryJson(new TextDecoder().decode(choice.bytes)) !== undefined,
       };
     case 'nested':
