@@ -79,7 +79,11 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
+        );
       },
     }),
   );
@@ -110,11 +114,18 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     info: {
       title: 'Handoff',
       version: '0.1.0',
-      description: 'Signs provider requests so a signed-in customer lands on a hosted page already logged in.',
+      description:
+        'Signs provider requests so a signed-in customer lands on a hosted page already logged in.',
     },
   });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionToken', { type: 'http', scheme: 'bearer' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'customerToken', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionToken', {
+    type: 'http',
+    scheme: 'bearer',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'customerToken', {
+    type: 'http',
+    scheme: 'bearer',
+  });
 
   app.notFound(() => {
     throw new ApiError(404, 'not_found', 'No such route.');
@@ -123,7 +134,11 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       if (err.status >= 500) {
-        deps.logger.warn('request failed', { requestId: c.get('requestId'), code: err.code, message: err.message });
+        deps.logger.warn('request failed', {
+          requestId: c.get('requestId'),
+          code: err.code,
+          message: err.message,
+        });
       }
       return c.json(err.toBody(), err.status, err.headers);
     }

@@ -116,7 +116,9 @@ function group<T>(
   if (set.length === 0) return null;
   const missing = Object.keys(values).filter((k) => values[k] === undefined);
   if (missing.length > 0) {
-    problems.push(`${name} is half configured: set ${missing.join(', ')} too (or unset ${set.map(([k]) => k).join(', ')})`);
+    problems.push(
+      `${name} is half configured: set ${missing.join(', ')} too (or unset ${set.map(([k]) => k).join(', ')})`,
+    );
     return null;
   }
   return build(values as Record<string, string>);
@@ -156,7 +158,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const twocheckout = group(
     problems,
     '2Checkout',
-    { HANDOFF_2CO_MERCHANT_CODE: e.HANDOFF_2CO_MERCHANT_CODE, HANDOFF_2CO_SECRET_KEY: e.HANDOFF_2CO_SECRET_KEY },
+    {
+      HANDOFF_2CO_MERCHANT_CODE: e.HANDOFF_2CO_MERCHANT_CODE,
+      HANDOFF_2CO_SECRET_KEY: e.HANDOFF_2CO_SECRET_KEY,
+    },
     (v) => ({
       merchantCode: v.HANDOFF_2CO_MERCHANT_CODE!,
       secretKey: v.HANDOFF_2CO_SECRET_KEY!,
@@ -207,7 +212,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     okepay,
     twocheckout,
     paybis,
-    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'sqlite', path: e.HANDOFF_DB },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', path: e.HANDOFF_DB },
     host: e.HANDOFF_HOST,
     port: e.PORT,
     corsOrigins,

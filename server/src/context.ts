@@ -9,7 +9,10 @@ import type { CustomerIdentity } from '@handoff/core';
  */
 export type IdentifyCustomer = (
   request: Request,
-) => Promise<(CustomerIdentity & { accountId?: string }) | null> | (CustomerIdentity & { accountId?: string }) | null;
+) =>
+  | Promise<(CustomerIdentity & { accountId?: string }) | null>
+  | (CustomerIdentity & { accountId?: string })
+  | null;
 
 /** Everything a route needs, built once by `createHandoff`. */
 export interface Deps {

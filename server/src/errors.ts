@@ -24,7 +24,8 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string) => new ApiError(400, 'bad_request', message);
-export const unauthorized = (message = 'Authentication required.') => new ApiError(401, 'unauthorized', message);
+export const unauthorized = (message = 'Authentication required.') =>
+  new ApiError(401, 'unauthorized', message);
 export const forbidden = (message = 'Not allowed.') => new ApiError(403, 'forbidden', message);
 export const notFound = (message = 'Not found.') => new ApiError(404, 'not_found', message);
 

@@ -148,7 +148,9 @@ function Account() {
         <h2 id="paybis-heading">Crypto (Paybis)</h2>
         {me.providers.paybis ? (
           <>
-            <p className="muted">Top up your balance with crypto. Returning customers skip email verification.</p>
+            <p className="muted">
+              Top up your balance with crypto. Returning customers skip email verification.
+            </p>
             <PaybisWidgetLauncher
               flow="buyCrypto"
               currencyCodeFrom="EUR"
