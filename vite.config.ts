@@ -66,6 +66,7 @@ export default defineConfig({
             'packages/sandbox/src/**/*.test.ts',
             'server/src/**/*.test.ts',
           ],
+          exclude: ['**/*.dom.test.ts', '**/node_modules/**'],
         },
       },
       {
