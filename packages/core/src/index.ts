@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './client.ts';
 export * from './open-window.ts';
 export * from './paybis.ts';
+export * from './prefetch.ts';

@@ -1,0 +1,201 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPrefetchCache, isoExpiry } from './prefetch.ts';
+
+interface Link {
+  url: string;
+  expiresAt?: string;
+}
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+let clock = T0;
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+  clock = T0;
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function cache(options: { marginMs?: number; maxAgeMs?: number } = {}) {
+  return createPrefetchCache<Link>({ expiresAt: isoExpiry, now: () => clock, ...options });
+}
+
+/** A load whose answer the test settles by hand. */
+function deferred() {
+  let resolve!: (link: Link) => void;
+  let reject!: (error: unknown) => void;
+  const signals: AbortSignal[] = [];
+  const load = vi.fn(
+    (signal: AbortSignal) =>
+      new Promise<Link>((res, rej) => {
+        signals.push(signal);
+        resolve = res;
+        reject = rej;
+      }),
+  );
+  return { load, signals, resolve: (l: Link) => resolve(l), reject: (e: unknown) => reject(e) };
+}
+
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+describe('createPrefetchCache', () => {
+  it('hands a prefetched value out once', async () => {
+    const c = cache();
+    const link = { url: 'https://a.example/1', expiresAt: at(60_000) };
+    c.prefetch('k', async () => link);
+    await settle();
+    await expect(c.take('k')).resolves.toBe(link);
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('keeps one request in flight per key, and a held value stops further requests', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    c.prefetch('k', d.load);
+    await settle();
+    expect(d.load).toHaveBeenCalledTimes(1);
+    d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await settle();
+    c.prefetch('k', d.load);
+    expect(d.load).toHaveBeenCalledTimes(1);
+    // Another key is another request.
+    c.prefetch('other', d.load);
+    await settle();
+    expect(d.load).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets a click take a request still in flight, without a second request', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    const taken = c.take('k');
+    // Claimed: a new prefetch starts its own request; the claimed one is not shared.
+    d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await expect(taken).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('never hands out a value within the safety margin of its expiry', async () => {
+    const c = cache({ marginMs: 5_000 });
+    c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: at(10_000) }));
+    await settle();
+    clock = T0 + 5_001;
+    await expect(c.take('k')).resolves.toBeUndefined();
+
+    c.prefetch('k', async () => ({ url: 'https://a.example/2', expiresAt: at(20_000) }));
+    await settle();
+    clock = T0 + 14_999;
+    await expect(c.take('k')).resolves.toEqual({ url: 'https://a.example/2', expiresAt: at(20_000) });
+  });
+
+  it('drops a value that arrives with too little life left', async () => {
+    const c = cache({ marginMs: 5_000 });
+    const load = vi.fn(async () => ({ url: 'https://a.example/1', expiresAt: at(3_000) }));
+    c.prefetch('k', load);
+    await settle();
+    // Dropped at once, so the next intent fetches again.
+    c.prefetch('k', load);
+    await settle();
+    expect(load).toHaveBeenCalledTimes(2);
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('treats an unparseable expiry as expired', async () => {
+    const c = cache();
+    c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: 'tomorrow-ish' }));
+    await settle();
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('holds a value without an expiry for at most maxAgeMs', async () => {
+    const c = cache({ maxAgeMs: 30_000 });
+    c.prefetch('k', async () => ({ url: 'https://a.example/1' }));
+    await settle();
+    clock = T0 + 29_000;
+    await expect(c.take('k')).resolves.toEqual({ url: 'https://a.example/1' });
+
+    clock = T0;
+    vi.setSystemTime(T0);
+    c.prefetch('k', async () => ({ url: 'https://a.example/2' }));
+    await settle();
+    clock = T0 + 30_000;
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('forgets an unused value when it expires, then fetches afresh on the next intent', async () => {
+    const c = cache({ marginMs: 5_000 });
+    const load = vi.fn(async () => ({ url: 'https://a.example/1', expiresAt: at(clock - T0 + 20_000) }));
+    c.prefetch('k', load);
+    await settle();
+    clock = T0 + 15_000;
+    await vi.advanceTimersByTimeAsync(15_000);
+    c.prefetch('k', load);
+    await settle();
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('drops a failed prefetch silently', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    d.reject(new Error('backend down'));
+    await settle();
+    await expect(c.take('k')).resolves.toBeUndefined();
+    c.prefetch('k', d.load);
+    await settle();
+    expect(d.load).toHaveBeenCalledTimes(2);
+  });
+
+  it('a taker of a request in flight that then fails gets undefined, not the error', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    const taken = c.take('k');
+    d.reject(new Error('backend down'));
+    await expect(taken).resolves.toBeUndefined();
+  });
+
+  it('a load that throws synchronously is a failed prefetch too', async () => {
+    const c = cache();
+    c.prefetch('k', () => {
+      throw new Error('no token');
+    });
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('drop aborts requests in flight and forgets held values', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('a', d.load);
+    c.prefetch('b', async () => ({ url: 'https://a.example/b', expiresAt: at(60_000) }));
+    await settle();
+    c.drop('a');
+    expect(d.signals[0]?.aborted).toBe(true);
+    d.resolve({ url: 'https://a.example/a', expiresAt: at(60_000) });
+    await expect(c.take('a')).resolves.toBeUndefined();
+    await expect(c.take('b')).resolves.toEqual({ url: 'https://a.example/b', expiresAt: at(60_000) });
+
+    c.prefetch('b', async () => ({ url: 'https://a.example/b2', expiresAt: at(60_000) }));
+    await settle();
+    c.drop();
+    await expect(c.take('b')).resolves.toBeUndefined();
+  });
+
+  it('dropping does not abort a request a click has already taken', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    const taken = c.take('k');
+    c.drop();
+    expect(d.signals[0]?.aborted).toBe(false);
+    d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await expect(taken).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
+  });
+});

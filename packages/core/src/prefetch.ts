@@ -1,0 +1,128 @@
+/**
+ * Intent prefetch: when the customer shows intent (pointer resting on a button, keyboard focus),
+ * the one-time link or token is fetched ahead of the click, so the click opens the provider page
+ * without waiting for the backend.
+ *
+ * Rules that keep it safe: one request in flight per key; a value is handed out once (`take`)
+ * and then forgotten; it is handed out only while it has more than `marginMs` of life left; an
+ * unused value is dropped when it expires. A failed prefetch is dropped silently (the click then
+ * asks the backend itself and reports any error).
+ */
+export interface PrefetchCacheOptions<T> {
+  /** When a value stops working, in epoch milliseconds; `undefined` when the answer does not say. */
+  expiresAt: (value: T) => number | undefined;
+  /** Life a value must have left to be handed out: the time to open the page with it. Default 5 s. */
+  marginMs?: number;
+  /** Longest a value is held, whatever its expiry. Default 2 minutes. */
+  maxAgeMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export interface PrefetchCache<T> {
+  /**
+   * Starts `load` for `key` unless a request for it is in flight or a usable value is held.
+   * `load` gets a signal that aborts when the entry is dropped.
+   */
+  prefetch(key: string, load: (signal: AbortSignal) => Promise<T>): void;
+  /**
+   * The prefetched value for `key`, held or still in flight, given out once: later calls get
+   * `undefined` until the next prefetch. Resolves to `undefined` when there is none, it failed,
+   * or it would expire within the margin.
+   */
+  take(key: string): Promise<T | undefined>;
+  /** Forgets `key` (or every key), aborting a request in flight. */
+  drop(key?: string): void;
+}
+
+interface Entry<T> {
+  controller: AbortController;
+  fetchedAt: number;
+  /** Settles to a usable value or `undefined`; never rejects. */
+  result: Promise<T | undefined>;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** The expiry of a `{ expiresAt?: string }` answer (`LinkResponse`, `PaybisSessionResponse`). */
+export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
+  value.expiresAt ? Date.parse(value.expiresAt) || 0 : undefined;
+
+/**
+ * @example
+ * const cache = createPrefetchCache<LinkResponse>({ expiresAt: isoExpiry });
+ * button.onpointerenter = () => cache.prefetch('okepay', (signal) => client.okepayLoginLink({ signal }));
+ * button.onclick = async () => {
+ *   const pending = openPending('new-tab');
+ *   const link = (await cache.take('okepay')) ?? (await client.okepayLoginLink());
+ *   pending.navigate(link.url);
+ * };
+ */
+export function createPrefetchCache<T>(options: PrefetchCacheOptions<T>): PrefetchCache<T> {
+  const { marginMs = 5_000, maxAgeMs = 120_000, now = Date.now } = options;
+  const entries = new Map<string, Entry<T>>();
+
+  /** How long `value`, fetched at `fetchedAt`, may still be handed out (≤ 0: not at all). */
+  const usableFor = (value: T, fetchedAt: number) => {
+    const expiry = options.expiresAt(value);
+    const until = Math.min(fetchedAt + maxAgeMs, expiry === undefined ? Infinity : expiry - marginMs);
+    // NaN (an unparseable expiry) must count as expired, not as forever.
+    return until - now() || 0;
+  };
+
+  const drop = (key?: string) => {
+    for (const [k, entry] of entries) {
+      if (key !== undefined && k !== key) continue;
+      entries.delete(k);
+      clearTimeout(entry.timer);
+      entry.controller.abort();
+    }
+  };
+
+  return {
+    prefetch(key, load) {
+      if (entries.has(key)) return;
+      const controller = new AbortController();
+      const fetchedAt = now();
+      const entry: Entry<T> = {
+        controller,
+        fetchedAt,
+        result: Promise.resolve()
+          .then(() => load(controller.signal))
+          .then(
+            (value) => {
+              const left = usableFor(value, fetchedAt);
+              if (entries.get(key) === entry) {
+                // Unused values go when they stop being usable; a failed one goes at once.
+                if (left > 0)
+                  entry.timer = setTimeout(
+                    () => entries.get(key) === entry && drop(key),
+                    Math.min(left, 2 ** 31 - 1),
+                  );
+                else entries.delete(key);
+              }
+              return left > 0 && !controller.signal.aborted ? value : undefined;
+            },
+            () => {
+              if (entries.get(key) === entry) entries.delete(key);
+              return undefined;
+            },
+          ),
+      };
+      entries.set(key, entry);
+    },
+
+    take(key) {
+      const entry = entries.get(key);
+      if (!entry) return Promise.resolve(undefined);
+      // Claimed: nobody else gets it, and a drop no longer aborts the request the taker awaits.
+      entries.delete(key);
+      clearTimeout(entry.timer);
+      return entry.result.then((value) =>
+        // Checked again on delivery: a held value may have aged since it arrived.
+        value !== undefined && usableFor(value, entry.fetchedAt) > 0 ? value : undefined,
+      );
+    },
+
+    drop,
+  };
+}
