@@ -358,8 +358,13 @@ export interface RecordingSandbox {
  * each Paybis request carried, so the suite can check whose key a caller's session used.
  */
 export async function startRecordingSandbox(
-  options: Omit<SandboxOptions, 'baseUrl' | 'clientIp'> = {},
+  options: Omit<SandboxOptions, 'baseUrl' | 'clientIp'> & {
+    /** Share of provider API requests (0..1) held for `slowMs` before they are answered. */
+    slowRate?: number;
+    slowMs?: number;
+  } = {},
 ): Promise<RecordingSandbox> {
+  const { slowRate = 0, slowMs = 0, ...sandboxOptions } = options;
   const paybisRequests = new Map<string, string>();
   const ref: { sandbox?: Sandbox } = {};
   const server = createAdaptorServer({
@@ -370,6 +375,23 @@ export async function startRecordingSandbox(
         request.method === 'POST' && new URL(request.url).pathname.startsWith('/paybis/api');
       const sent = isPaybisRequest ? await request.clone().text() : '';
       try {
+        if (
+          slowRate > 0 &&
+          /^\/[^/]+\/api\//.test(new URL(request.url).pathname) &&
+          Math.random() < slowRate
+        ) {
+          // Held like a slow provider; a caller that gives up closes the socket, which ends the wait.
+          await new Promise<void>((resolve) => {
+            const socket = incoming.socket;
+            const done = () => {
+              clearTimeout(timer);
+              socket.off('close', done);
+              resolve();
+            };
+            const timer = setTimeout(done, slowMs);
+            socket.once('close', done);
+          });
+        }
         const res = await ref.sandbox!.fetch(request);
         if (isPaybisRequest && res.status === 200) {
           const key = (tryJson(sent) as { partnerUserId?: unknown } | undefined)?.partnerUserId;
@@ -391,7 +413,7 @@ export async function startRecordingSandbox(
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  ref.sandbox = createSandbox({ ...options, baseUrl: origin, clientIp: () => '127.0.0.1' });
+  ref.sandbox = createSandbox({ ...sandboxOptions, baseUrl: origin, clientIp: () => '127.0.0.1' });
   return {
     url: origin,
     sandbox: ref.sandbox,
