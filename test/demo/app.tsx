@@ -161,7 +161,7 @@ function Account() {
             >
               Buy crypto
             </PaybisWidgetLauncher>
-            {completed ? <p data-testid="paybis-completed">Purchase completed. Thank you!</p> : null}
+            {completed ? <p data-testid="purchase-completed">Purchase completed. Thank you!</p> : null}
           </>
         ) : (
           <p className="muted">Crypto purchases are not enabled for this account.</p>
