@@ -240,6 +240,8 @@ export interface InProcess {
   outbound: { okepay: number; twocheckout: number; paybis: number };
   /** The JSON-RPC methods the backend called on 2Checkout, in order. */
   rpcMethods: string[];
+  /** Paybis requests the sandbox answered: requestId → the partnerUserId (auth key) it was sent. */
+  paybisRequests: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -277,8 +279,15 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
       const request = new Request(input, init);
       const path = new URL(request.url).pathname;
       if (path.startsWith('/okepay/')) outbound.okepay++;
-      else if (path.startsWith('/paybis/')) outbound.paybis++;
-      else if (path.startsWith('/2checkout/')) {
+      else if (path.startsWith('/paybis/')) {
+        outbound.paybis++;
+        const key = (tryJson(await request.clone().text()) as { partnerUserId?: unknown } | undefined)
+          ?.partnerUserId;
+        const res = await sandbox.fetch(request);
+        const id = (tryJson(await res.clone().text()) as { requestId?: unknown } | undefined)?.requestId;
+        if (typeof key === 'string' && typeof id === 'string') paybisRequests.set(id, key);
+        return res;
+      } else if (path.startsWith('/2checkout/')) {
         outbound.twocheckout++;
         const method = (tryJson(await request.clone().text()) as { method?: unknown } | undefined)?.method;
         rpcMethods.push(typeof method === 'string' ? method : '?');
@@ -287,8 +296,19 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     },
   });
   const rpcMethods: string[] = [];
+  const paybisRequests = new Map<string, string>();
   const request: FetchLike = async (input, init) => app.request(input, init);
-  return { sandbox, store, config, app, request, outbound, rpcMethods, close: () => store.close() };
+  return {
+    sandbox,
+    store,
+    config,
+    app,
+    request,
+    outbound,
+    rpcMethods,
+    paybisRequests,
+    close: () => store.close(),
+  };
 }
 
 // ---- Checks ----
