@@ -10,6 +10,7 @@ const root = import.meta.dirname;
 export const sourceAliases = {
   '@handoff/core': resolve(root, 'packages/core/src/index.ts'),
   '@handoff/react': resolve(root, 'packages/react/src/index.ts'),
+  '@handoff/elements': resolve(root, 'packages/elements/src/index.ts'),
   '@handoff/sandbox/msw/browser': resolve(root, 'packages/sandbox/src/msw-browser.ts'),
   '@handoff/sandbox/msw/node': resolve(root, 'packages/sandbox/src/msw-node.ts'),
   '@handoff/sandbox/node': resolve(root, 'packages/sandbox/src/node.ts'),
@@ -74,7 +75,11 @@ export default defineConfig({
         test: {
           name: 'dom',
           environment: 'jsdom',
-          include: ['packages/react/src/**/*.test.tsx', 'packages/core/src/**/*.dom.test.ts'],
+          include: [
+            'packages/react/src/**/*.test.tsx',
+            'packages/core/src/**/*.dom.test.ts',
+            'packages/elements/src/**/*.test.ts',
+          ],
           setupFiles: ['test/setup-dom.ts'],
         },
       },
