@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/stack.ts';
@@ -8,7 +8,7 @@ import { runLatency, type LatencyResult } from './parts/latency.ts';
 import { runMemory, type MemoryResult } from './parts/memory.ts';
 import { runSize, type SizeResult } from './parts/size.ts';
 import { runThroughput, type ThroughputResult } from './parts/throughput.ts';
-import { evaluateTargets, renderTable, type Results } from './report.ts';
+import { evaluateTargets, renderMarkdown, renderTable, type Results } from './report.ts';
 
 const PARTS = ['throughput', 'latency', 'browser', 'size', 'memory'] as const;
 type Part = (typeof PARTS)[number];
@@ -18,7 +18,8 @@ const USAGE = `Usage: npm run bench -- [--only PART[,PART]] [--rounds N] [--quic
 Parts: ${PARTS.join(', ')} (default: all, about five minutes).
   --only PARTS   run only these parts; results.json keeps the other parts from the last run
   --rounds N     rounds for the throughput, latency and browser parts (default 5, 3, 10)
-  --quick        short runs, to check the bench itself works`;
+  --quick        short runs, to check the bench itself works
+  --markdown     also print the targets as the README's Markdown table`;
 
 function parseCli(argv: string[]) {
   const { values } = parseArgs({
@@ -27,6 +28,7 @@ function parseCli(argv: string[]) {
       only: { type: 'string' },
       rounds: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -52,7 +54,12 @@ function parseCli(argv: string[]) {
     }
     rounds = Number(values.rounds);
   }
-  return { parts: (only ?? PARTS) as readonly Part[], rounds, quick: values.quick };
+  return {
+    parts: (only ?? PARTS) as readonly Part[],
+    rounds,
+    quick: values.quick,
+    markdown: values.markdown,
+  };
 }
 
 const RESULTS_PATH = join(ROOT, 'bench/results.json');
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { parts, rounds, quick } = cli;
+  const { parts, rounds, quick, markdown } = cli;
   const log = (line: string) => console.log(`  ${line}`);
   const started = performance.now();
 
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       date: new Date().toISOString(),
+      loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     },
     ...(previous.throughput ? { throughput: previous.throughput } : {}),
     ...(previous.latency ? { latency: previous.latency } : {}),
@@ -140,8 +148,10 @@ async function main(): Promise<void> {
   await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
   console.log('');
   console.log(renderTable(results));
+  if (markdown) console.log(`\n${renderMarkdown(results)}`);
   console.log(
-    `\n${results.machine.cpus} CPUs (${results.machine.cpuModel}), Node ${results.machine.node}; ` +
+    `\n${results.machine.cpus} CPUs (${results.machine.cpuModel}), Node ${results.machine.node}, ` +
+      `load average ${results.machine.loadAverageAtStart.join(' ')} at start; ` +
       `ran ${parts.join(', ')} in ${((performance.now() - started) / 1000).toFixed(0)} s. Wrote bench/results.json.`,
   );
 }

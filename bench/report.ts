@@ -10,6 +10,8 @@ export interface Machine {
   node: string;
   platform: string;
   date: string;
+  /** 1, 5 and 15 minute load averages when the run started: how busy the machine already was. */
+  loadAverageAtStart: number[];
 }
 
 export interface TargetCheck {
