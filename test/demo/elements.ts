@@ -1,0 +1,41 @@
+import { configure } from '@handoff/elements';
+
+/**
+ * The plain HTML page's only code: where the backend is and how to get the signed-in customer's
+ * token (from the host app's own server, which knows who is signed in), then an event log.
+ */
+interface HostMe {
+  backendUrl: string;
+  customer: { name: string };
+}
+
+const me = (await (await fetch('/api/me')).json()) as HostMe;
+document.querySelector('[data-testid="signed-in-as"]')!.textContent = me.customer.name;
+
+configure({
+  url: me.backendUrl,
+  getToken: async () => {
+    const res = await fetch('/api/handoff-token', { method: 'POST' });
+    if (!res.ok) throw new Error(`The host app could not get a customer token (${res.status}).`);
+    return ((await res.json()) as { token: string }).token;
+  },
+});
+
+const log = document.querySelector('[data-testid="event-log"]')!;
+for (const type of [
+  'handoff:open',
+  'handoff:error',
+  'handoff:widget-event',
+  'handoff:complete',
+  'handoff:close',
+]) {
+  document.addEventListener(type, (event) => {
+    const detail = (event as CustomEvent<Record<string, unknown> | null>).detail;
+    const item = document.createElement('li');
+    item.dataset.type = type;
+    item.dataset.source = (event.target as Element).localName;
+    const what = detail?.provider ?? detail?.name ?? (detail?.error as Error | undefined)?.message ?? '';
+    item.textContent = `${type} ${String(what)}`.trim();
+    log.append(item);
+  });
+}
