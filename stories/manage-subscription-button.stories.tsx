@@ -49,6 +49,7 @@ type StoryArgs = Omit<TwoCheckoutButtonProps, 'provider' | 'subscriptionReferenc
 
 const meta = {
   title: 'Components/ManageSubscriptionButton',
+  tags: ['autodocs'],
   component: ManageSubscriptionButton as ComponentType<StoryArgs>,
   render: (args) => <ManageSubscriptionButton {...(args as ManageSubscriptionButtonProps)} />,
   decorators: [

@@ -145,8 +145,10 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
         .then(
           (link) => {
             if (signal.aborted) return pending.close();
+            // Navigate before touching React state: the tab must leave about:blank as soon as the link is here.
+            const result = pending.navigate(link.url);
             setState('idle');
-            onOpen?.(pending.navigate(link.url));
+            onOpen?.(result);
           },
           (error: HandoffError) => {
             pending.close();
