@@ -1,6 +1,8 @@
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO } from '@handoff/sandbox';
+import { startServer } from '@handoff/server/node';
 import {
   Capture,
   customerTokensVia,
@@ -592,4 +594,141 @@ describe('fuzzing the sandbox provider APIs', () => {
       expect(unhandled).toEqual([]);
     },
   );
+});
+
+// ---- Raw HTTP to the Node server: what `app.request` cannot express ----
+
+const RAW_RUNS = Math.min(RUNS_PER_ROUTE, 2_000);
+
+/** Sends raw bytes on a fresh connection; resolves with the status (0: closed without an answer). */
+function rawRequest(port: number, bytes: string): Promise<{ status: number; head: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = '';
+    const done = () => {
+      socket.destroy();
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1];
+      resolve({ status: status ? Number(status) : 0, head: received.slice(0, 300) });
+    };
+    socket.setTimeout(5_000, done);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      // One answer is all a case needs.
+      if (/\r\n\r\n/.test(received)) done();
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.on('connect', () => socket.end(bytes, 'latin1'));
+  });
+}
+
+const token = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,20}$/);
+const rawArb = fc.record({
+  method: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS') },
+    { weight: 1, arbitrary: fc.oneof(token, fc.constant('G\u00e9T')) },
+  ),
+  path: fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom(
+        '/v1/okepay/login-link',
+        '/v1/paybis/session',
+        '/auth/login',
+        '/healthz',
+        '/v1/me',
+      ),
+    },
+    { weight: 1, arbitrary: fc.webPath().map((p) => `/${p.replace(/^\/+/, '')}`) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('*', '//', '/%', '/%00', '/..%2f..%2f', 'http://evil.example/healthz'),
+    },
+    { weight: 1, arbitrary: fc.integer({ min: 5_000, max: 40_000 }).map((n) => `/${'a'.repeat(n)}`) },
+  ),
+  version: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('HTTP/1.1') },
+    { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/9', 'HTTP/1.1 x') },
+  ),
+  headers: fc.array(
+    fc.oneof(
+      fc.tuple(token, headerValue).map(([k, v]) => `${k}: ${v}`),
+      fc.constantFrom(
+        'Content-Length: 5',
+        'Content-Length: -1',
+        'Content-Length: 99999999999',
+        'Content-Length: 2, 3',
+        'Transfer-Encoding: chunked',
+        'Transfer-Encoding: gzip, chunked',
+        'Transfer-Encoding: xchunked',
+        'Content-Type: application/json',
+        'Authorization: Bearer hc_x',
+        'Authorization: Bearer hc_x\r\nAuthorization: Bearer hs_y',
+        'No-Colon-Header',
+        ' Leading-Space: x',
+        'Bad\u0001Name: x',
+        'X-Bad-Value: a\u0000b',
+        'Host:',
+        'Expect: 100-continue',
+      ),
+      fc.integer({ min: 9_000, max: 80_000 }).map((n) => `X-Huge: ${'h'.repeat(n)}`),
+    ),
+    { maxLength: 3 },
+  ),
+  body: fc.oneof(
+    fc.constant(''),
+    fc.string({ maxLength: 200 }),
+    fc.constantFrom(
+      '{}',
+      '5\r\n{"a":\r\n0\r\n\r\n',
+      'zz\r\nxx\r\n',
+      '0\r\n\r\n',
+      '{"apiKey":"hk_x","apiSecret":"y"}',
+    ),
+  ),
+  host: fc.oneof({ weight: 6, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+});
+
+describe('fuzzing the Node server with raw HTTP', () => {
+  it('malformed requests get a 4xx or a closed connection, never a 5xx, and the server keeps serving', async () => {
+    const server = await startServer(
+      { ...world.config, host: '127.0.0.1', port: 0 },
+      {
+        store: world.store,
+        logger: capture.logger(),
+        fetch: (input, init) => world.sandbox.fetch(new Request(input, init)),
+      },
+    );
+    const figures = { tried: 0, refused4xx: 0, closed: 0, answered2xx3xx: 0, failures: 0 };
+    const failures: string[] = [];
+    try {
+      await fc.assert(
+        fc.asyncProperty(rawArb, async (c) => {
+          const lines = [
+            `${c.method} ${c.path} ${c.version}`,
+            ...(c.host ? ['Host: 127.0.0.1'] : []),
+            ...c.headers,
+          ];
+          const { status, head } = await rawRequest(server.port, `${lines.join('\r\n')}\r\n\r\n${c.body}`);
+          figures.tried++;
+          if (status >= 500) {
+            figures.failures++;
+            failures.push(head);
+            throw new Error(`5xx for a raw request: ${head}`);
+          }
+          if (status === 0) figures.closed++;
+          else if (status >= 400) figures.refused4xx++;
+          else figures.answered2xx3xx++;
+        }),
+        { numRuns: RAW_RUNS, endOnFailure: true },
+      );
+      const health = await fetch(`${server.url}/healthz`);
+      report('fuzz raw HTTP', figures);
+      expect(health.status).toBe(200);
+      expect(failures).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
 });
