@@ -75,7 +75,12 @@ export const SIZE_METHOD =
 /** Builds one minimal app and returns its minified and gzipped sizes. */
 export async function measureApp(
   file: string,
-): Promise<{ minifiedBytes: number; gzipBytes: number; contributors: SizeRow['contributors'] }> {
+): Promise<{
+  minifiedBytes: number;
+  gzipBytes: number;
+  contributors: SizeRow['contributors'];
+  code: string;
+}> {
   const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [join(ROOT, 'bench/size/apps', file)],
@@ -111,6 +116,7 @@ export async function measureApp(
     minifiedBytes: code.length,
     gzipBytes: gzipSync(code, { level: constants.Z_BEST_COMPRESSION }).length,
     contributors,
+    code: code.toString('utf8'),
   };
 }
 
