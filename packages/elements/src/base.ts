@@ -58,8 +58,12 @@ export function prefetchAttribute(element: HTMLElement, fallback: boolean): bool
  * button, `aria-busy` while loading, intent prefetch, and `handoff:*` events that bubble.
  */
 export abstract class HandoffElement<T, State extends string = 'idle' | 'loading' | 'error'> extends Base {
-  /** A ready client for this element; otherwise the `url` + `token` attributes, then `Handoff.configure`. */
-  client: HandoffClient | undefined;
+  /**
+   * A ready client for this element; otherwise the `url` + `token` attributes, then
+   * `Handoff.configure`. Declared only: a field initialiser would wipe a value the page set
+   * before the element was defined (upgraded).
+   */
+  declare client: HandoffClient | undefined;
   #button: HTMLButtonElement | null = null;
   #own: [string, HandoffClient] | undefined;
   #cacheFor: HandoffClient | undefined;

@@ -303,3 +303,20 @@ describe('<handoff-manage-subscription> prefetch', () => {
     expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/login/1');
   });
 });
+
+describe('<handoff-manage-subscription> defined after the page set it up', () => {
+  it('keeps a client property set before the element was upgraded', async () => {
+    const own = fakeClient();
+    const el = document.createElement('handoff-later') as HTMLElement & { client?: unknown };
+    el.setAttribute('provider', 'okepay');
+    el.client = own;
+    document.body.append(el);
+    const { HandoffManageSubscriptionElement } = await import('./manage-subscription.ts');
+    customElements.define('handoff-later', class extends HandoffManageSubscriptionElement {});
+    expect((el as unknown as HandoffManageSubscriptionElement).button).not.toBeNull();
+    (el as unknown as HandoffManageSubscriptionElement).button!.click();
+    await flush();
+    expect(own.okepayLoginLink).toHaveBeenCalledTimes(1);
+    expect(client.okepayLoginLink).not.toHaveBeenCalled();
+  });
+});

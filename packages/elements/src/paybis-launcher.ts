@@ -48,7 +48,7 @@ const PARAMS: Array<[string, keyof PaybisSessionRequest]> = [
  */
 export class HandoffPaybisLauncherElement extends HandoffElement<PaybisSessionResponse, PaybisLauncherState> {
   /** `embedded`: the element the widget renders into (wins over the `container` attribute). */
-  container: HTMLElement | null = null;
+  declare container: HTMLElement | null | undefined;
   #cleanup: (() => void) | null = null;
 
   protected get defaultLabel(): string {
