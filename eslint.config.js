@@ -4,7 +4,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist', '**/node_modules', 'storybook-static', 'coverage', 'packages/sandbox/public'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      'storybook-static',
+      'coverage',
+      'packages/sandbox/public',
+      '.storybook/public',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
