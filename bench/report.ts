@@ -182,7 +182,9 @@ export function tableRows(r: Results): Row[] {
         const x = byComponent[component];
         const measure = `Click → ${label} p50 (provider latency ${latency})`;
         const row = withTarget(measure, ms(x.p50Ms));
-        row.measured = `${ms(x.p50Ms)} (p99 ${ms(x.p99Ms)})`;
+        row.measured =
+          `${ms(x.p50Ms)} (p99 ${ms(x.p99Ms)}; backend call starts ` +
+          `+${ms(x.clickToBackendRequestMs)}, lasts ${ms(x.backendRequestMs)})`;
         rows.push(row);
       }
     }

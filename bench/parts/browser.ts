@@ -17,6 +17,8 @@ interface Case {
   button: { name: string | RegExp };
   /** The provider page's path on the sandbox. */
   page: (path: string) => boolean;
+  /** The component's backend route. */
+  route: string;
 }
 
 const CASES: readonly Case[] = [
@@ -24,16 +26,19 @@ const CASES: readonly Case[] = [
     component: 'okepay',
     button: { name: 'Manage subscription' },
     page: (path) => path.startsWith('/okepay/portal/'),
+    route: '/v1/okepay/login-link',
   },
   {
     component: '2checkout',
     button: { name: 'Manage SUB-DEMO-1' },
     page: (path) => path.startsWith('/2checkout/') && !path.startsWith('/2checkout/api'),
+    route: '/v1/2checkout/sso',
   },
   {
     component: 'paybis',
     button: { name: 'Buy crypto' },
     page: (path) => path === '/paybis/widget' || path === '/paybis/widget/',
+    route: '/v1/paybis/session',
   },
 ];
 
@@ -43,6 +48,16 @@ export interface ClickResult {
   minMs: number;
   maxMs: number;
   samples: number[];
+  /** Where the time goes (medians): click → the backend request starts, and that request's duration. */
+  clickToBackendRequestMs: number;
+  backendRequestMs: number;
+}
+
+interface Timeline {
+  /** Click → provider page request. */
+  totalMs: number;
+  clickToBackendRequestMs: number;
+  backendRequestMs: number;
 }
 
 export interface BrowserResult {
@@ -72,17 +87,18 @@ export async function runBrowser(options: BrowserOptions): Promise<BrowserResult
       demo.sandbox.sandbox.setFaults(latency > 0 ? { latencyMs: latency } : {});
       const results = {} as Record<Component, ClickResult>;
       for (const c of CASES) {
-        const samples: number[] = [];
+        const timelines: Timeline[] = [];
         // One extra round first: Vite compiles the page's modules on the first visit.
         for (let i = 0; i <= options.rounds; i++) {
           const context = await browser.newContext();
           try {
-            const ms = await clickToProviderPage(context, demo.url, sandboxOrigin, c);
-            if (i > 0) samples.push(ms);
+            const timeline = await clickToProviderPage(context, demo.url, sandboxOrigin, c);
+            if (i > 0) timelines.push(timeline);
           } finally {
             await context.close();
           }
         }
+        const samples = timelines.map((t) => t.totalMs);
         const sorted = [...samples].sort((a, b) => a - b);
         results[c.component] = {
           p50Ms: round(median(samples), 1),
@@ -90,8 +106,14 @@ export async function runBrowser(options: BrowserOptions): Promise<BrowserResult
           minMs: round(sorted[0]!, 1),
           maxMs: round(sorted[sorted.length - 1]!, 1),
           samples: samples.map((s) => round(s, 1)),
+          clickToBackendRequestMs: round(median(timelines.map((t) => t.clickToBackendRequestMs)), 1),
+          backendRequestMs: round(median(timelines.map((t) => t.backendRequestMs)), 1),
         };
-        log(`browser: latency ${latency} ms, ${c.component}: p50 ${median(samples).toFixed(1)} ms`);
+        const x = results[c.component];
+        log(
+          `browser: latency ${latency} ms, ${c.component}: p50 ${x.p50Ms} ms ` +
+            `(backend request starts at ${x.clickToBackendRequestMs} ms, takes ${x.backendRequestMs} ms)`,
+        );
       }
       byLatency[String(latency)] = results;
     }
@@ -108,7 +130,7 @@ async function clickToProviderPage(
   url: string,
   sandboxOrigin: string,
   c: Case,
-): Promise<number> {
+): Promise<Timeline> {
   await context.addInitScript(() => {
     document.addEventListener(
       'click',
@@ -140,11 +162,27 @@ async function clickToProviderPage(
   // Timing is complete once the response has arrived.
   await withTimeout(request.response(), 15_000, `${c.component}: the provider page did not answer`);
   const startedAt = request.timing().startTime;
-  const clickedAt = await page.evaluate(() => window.__benchClickAt);
-  if (typeof clickedAt !== 'number' || !(startedAt > 0)) {
-    throw new Error(`${c.component}: the click or the request time is missing.`);
+  const inPage = await page.evaluate((route) => {
+    // Resource Timing of the component's backend call, on the page's own clock.
+    const entry = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === route) as
+      PerformanceResourceTiming | undefined;
+    return {
+      clickedAt: window.__benchClickAt,
+      origin: performance.timeOrigin,
+      backend: entry ? { start: entry.startTime, end: entry.responseEnd } : null,
+    };
+  }, c.route);
+  const { clickedAt, origin, backend } = inPage;
+  if (typeof clickedAt !== 'number' || !(startedAt > 0) || !backend) {
+    throw new Error(
+      `${c.component}: the click, the backend request or the provider page request time is missing.`,
+    );
   }
-  return startedAt - clickedAt;
+  return {
+    totalMs: startedAt - clickedAt,
+    clickToBackendRequestMs: origin + backend.start - clickedAt,
+    backendRequestMs: backend.end - backend.start,
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

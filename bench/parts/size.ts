@@ -73,9 +73,7 @@ export const SIZE_METHOD =
   'NODE_ENV=production, react and react-dom external; gzip level 9 (node:zlib)';
 
 /** Builds one minimal app and returns its minified and gzipped sizes. */
-export async function measureApp(
-  file: string,
-): Promise<{
+export async function measureApp(file: string): Promise<{
   minifiedBytes: number;
   gzipBytes: number;
   contributors: SizeRow['contributors'];
