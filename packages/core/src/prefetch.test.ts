@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPrefetchCache, isoExpiry } from './prefetch.ts';
+import { createPrefetchCache, isoExpiry, prefetchEnabled } from './prefetch.ts';
 
 interface Link {
   url: string;
@@ -197,5 +197,21 @@ describe('createPrefetchCache', () => {
     expect(d.signals[0]?.aborted).toBe(false);
     d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
     await expect(taken).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
+  });
+});
+
+describe('prefetchEnabled', () => {
+  it('is on by default for OkePay and Paybis, off when turned off', () => {
+    expect(prefetchEnabled('okepay', undefined)).toBe(true);
+    expect(prefetchEnabled('paybis', undefined)).toBe(true);
+    expect(prefetchEnabled('okepay', false)).toBe(false);
+    expect(prefetchEnabled('paybis', false)).toBe(false);
+  });
+
+  it('is opt-in for 2Checkout, and only with a validity of 30 s or more', () => {
+    expect(prefetchEnabled('2checkout', undefined, 300)).toBe(false);
+    expect(prefetchEnabled('2checkout', true)).toBe(false);
+    expect(prefetchEnabled('2checkout', true, 29)).toBe(false);
+    expect(prefetchEnabled('2checkout', true, 30)).toBe(true);
   });
 });

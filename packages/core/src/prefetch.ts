@@ -1,3 +1,5 @@
+import type { ProviderName } from './wire.ts';
+
 /**
  * Intent prefetch: when the customer shows intent (pointer resting on a button, keyboard focus),
  * the one-time link or token is fetched ahead of the click, so the click opens the provider page
@@ -42,6 +44,22 @@ interface Entry<T> {
   result: Promise<T | undefined>;
   timer?: ReturnType<typeof setTimeout>;
 }
+
+/** The shortest 2Checkout link validity (seconds) with which prefetching may be turned on. */
+export const TWOCHECKOUT_PREFETCH_MIN_VALIDITY = 30;
+
+/**
+ * Whether a button fetches ahead. OkePay links and Paybis sessions live minutes: on unless turned
+ * off. 2Checkout links live seconds: only when asked for, with a validity that leaves time to click.
+ */
+export const prefetchEnabled = (
+  provider: ProviderName,
+  asked: boolean | undefined,
+  validityTime?: number,
+): boolean =>
+  provider === '2checkout'
+    ? !!asked && (validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY
+    : asked !== false;
 
 /** The expiry of a `{ expiresAt?: string }` answer (`LinkResponse`, `PaybisSessionResponse`). */
 export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>

@@ -46,10 +46,10 @@ export const badAttribute = (element: string, name: string, expected: string, go
 const asError = (error: unknown): HandoffError =>
   error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error });
 
-/** `prefetch` attribute: absent → the element's default; `"false"`/`"off"` → off; anything else → on. */
-export function prefetchAttribute(element: HTMLElement, fallback: boolean): boolean {
+/** `prefetch` attribute: absent → `undefined` (the provider's default); `"false"`/`"off"` → off; else on. */
+export function prefetchAttribute(element: HTMLElement): boolean | undefined {
   const value = element.getAttribute('prefetch');
-  return value === null ? fallback : value !== 'false' && value !== 'off';
+  return value === null ? undefined : value !== 'false' && value !== 'off';
 }
 
 /**

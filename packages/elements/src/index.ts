@@ -5,12 +5,9 @@ import type { HandoffErrorDetail, HandoffOpenDetail } from './base.ts';
 
 export { configure, type HandoffConfig } from './configure.ts';
 export type { HandoffErrorDetail, HandoffOpenDetail } from './base.ts';
-export {
-  HandoffManageSubscriptionElement,
-  TWOCHECKOUT_PREFETCH_MIN_VALIDITY,
-} from './manage-subscription.ts';
+export { HandoffManageSubscriptionElement } from './manage-subscription.ts';
 export { HandoffPaybisLauncherElement, type PaybisLauncherState } from './paybis-launcher.ts';
-export { HandoffError } from '@handoff/core';
+export { HandoffError, TWOCHECKOUT_PREFETCH_MIN_VALIDITY } from '@handoff/core';
 
 /**
  * Defines `<handoff-manage-subscription>` and `<handoff-paybis-launcher>` (once; importing this

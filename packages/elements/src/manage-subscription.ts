@@ -1,5 +1,6 @@
 import {
   openPending,
+  prefetchEnabled,
   TWOCHECKOUT_ACCESS_PAGES,
   type LinkResponse,
   type OpenTarget,
@@ -15,9 +16,6 @@ import {
 } from './base.ts';
 
 const TAG = 'handoff-manage-subscription';
-
-/** The shortest 2Checkout link validity (seconds) with which prefetching may be turned on. */
-export const TWOCHECKOUT_PREFETCH_MIN_VALIDITY = 30;
 
 /**
  * `<handoff-manage-subscription>`: opens the signed-in customer's subscription page at the
@@ -43,7 +41,7 @@ export class HandoffManageSubscriptionElement extends HandoffElement<LinkRespons
       return {
         key: provider,
         load: (client, signal) => client.okepayLoginLink({ signal }),
-        prefetch: prefetchAttribute(this, true),
+        prefetch: prefetchEnabled(provider, prefetchAttribute(this)),
       };
     }
     if (provider !== '2checkout') throw badAttribute(TAG, 'provider', '"okepay" or "2checkout"', provider);
@@ -76,8 +74,7 @@ export class HandoffManageSubscriptionElement extends HandoffElement<LinkRespons
     return {
       key: JSON.stringify(sso),
       load: (client, signal) => client.twocheckoutSso(sso, { signal }),
-      // 2Checkout links live seconds: fetched ahead only when asked, with a validity that leaves time to click.
-      prefetch: prefetchAttribute(this, false) && (validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY,
+      prefetch: prefetchEnabled(provider, prefetchAttribute(this), validityTime),
     };
   }
 

@@ -1,6 +1,7 @@
 import {
   openPaybisWidget,
   PAYBIS_WIDGET_MODES,
+  prefetchEnabled,
   preparePaybisWidget,
   type PaybisFlow,
   type PaybisSessionRequest,
@@ -92,7 +93,7 @@ export class HandoffPaybisLauncherElement extends HandoffElement<PaybisSessionRe
     return {
       key: JSON.stringify(request),
       load: (client, signal) => client.paybisSession(request, { signal }),
-      prefetch: prefetchAttribute(this, true),
+      prefetch: prefetchEnabled('paybis', prefetchAttribute(this)),
     };
   }
 
