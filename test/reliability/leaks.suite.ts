@@ -42,7 +42,11 @@ async function browserBundles(): Promise<{ dirs: string[]; built: string[] }> {
   const dirs: string[] = [];
   const built: string[] = [];
   const quiet = { configFile: false as const, logLevel: 'error' as const };
-  for (const pkg of ['core', 'react']) {
+  // The published browser packages (the sandbox is a test tool that holds its demo secrets on purpose).
+  const browserPackages = ['core', 'react', 'elements'].filter((pkg) =>
+    existsSync(join(ROOT, 'packages', pkg, 'src')),
+  );
+  for (const pkg of browserPackages) {
     const dist = join(ROOT, 'packages', pkg, 'dist');
     if (existsSync(dist) && readdirSync(dist).length > 0) {
       dirs.push(dist);
@@ -98,6 +102,7 @@ describe('secrets and tokens stay where they belong', () => {
       for (const s of secrets) if (text.includes(s.value)) hits.push(`${s.name} in ${relative(ROOT, file)}`);
     }
     report('leaks: bundles', {
+      dirs: dirs.map((d) => (d.startsWith(ROOT) ? relative(ROOT, d) : 'temp build')).join('+'),
       files: files.length,
       bytes,
       secrets: secrets.length,
@@ -106,6 +111,7 @@ describe('secrets and tokens stay where they belong', () => {
     });
     expect(files.length).toBeGreaterThan(3);
     expect(withClient).toBeGreaterThanOrEqual(2);
+    expect(dirs.length).toBeGreaterThanOrEqual(4);
     expect(hits).toEqual([]);
   });
 
