@@ -44,8 +44,8 @@ async function demo(options: Parameters<typeof startDemo>[0] = {}): Promise<Demo
   return d;
 }
 
-/** A page on the demo whose backend answers are captured for the leak scan. */
-async function open(context: BrowserContext, d: Demo): Promise<Page> {
+/** A new page whose answers from the demo backend are captured for the leak scan. */
+async function watched(context: BrowserContext, d: Demo): Promise<Page> {
   const page = await context.newPage();
   page.on('response', (r) => {
     if (!r.url().startsWith(d.backendUrl)) return;
@@ -54,6 +54,12 @@ async function open(context: BrowserContext, d: Demo): Promise<Page> {
       () => undefined, // preflights and aborted requests have no body
     );
   });
+  return page;
+}
+
+/** A page on the demo whose backend answers are captured for the leak scan. */
+async function open(context: BrowserContext, d: Demo): Promise<Page> {
+  const page = await watched(context, d);
   await page.goto(d.url);
   await page.getByRole('button', { name: 'Manage subscription' }).waitFor();
   return page;
@@ -65,12 +71,16 @@ const BUTTONS: { name: string; provider: string }[] = [
   { name: 'Buy crypto', provider: 'paybis' },
 ];
 
-/** Clicks, then waits for the error state; counts windows opened and still open. */
+/**
+ * Clicks, then waits for the error state (`data-state="error"` on `state`, by default the button
+ * itself) and the error shown to the customer; counts windows opened and still open.
+ */
 async function clickExpectingError(
   context: BrowserContext,
   page: Page,
   button: Locator,
   code: string,
+  state: Locator = button,
 ): Promise<number> {
   let opened = 0;
   const onPage = () => opened++;
@@ -78,13 +88,19 @@ async function clickExpectingError(
   figures.clicks++;
   try {
     await button.click();
-    await expect.poll(() => button.getAttribute('data-state'), { timeout: 15_000 }).toBe('error');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('error');
     figures.errorStates++;
-    await expect.poll(() => page.getByTestId('error-code').getAttribute('data-code')).toBe(code);
+    if (state === button) {
+      await expect.poll(() => page.getByTestId('error-code').getAttribute('data-code')).toBe(code);
+    } else {
+      // The custom elements report through a `handoff:error` event, which the page logs.
+      await expect
+        .poll(() => page.locator('[data-testid="event-log"] li[data-type="handoff:error"]').count())
+        .toBeGreaterThan(0);
+    }
     // A window opened inside the click is closed again once the link cannot be had.
     await expect.poll(() => context.pages().length).toBe(1);
     expect(context.pages()[0]).toBe(page);
-    expect(page.url().startsWith(new URL(page.url()).origin)).toBe(true);
   } catch (err) {
     figures.failures++;
     figures.strayWindows += Math.max(0, context.pages().length - 1);
@@ -94,6 +110,29 @@ async function clickExpectingError(
   }
   expect(opened).toBeLessThanOrEqual(1);
   return opened;
+}
+
+const ELEMENTS: { name: string; selector: string; provider: string }[] = [
+  {
+    name: 'Manage subscription',
+    selector: 'handoff-manage-subscription[provider="okepay"]',
+    provider: 'okepay',
+  },
+  {
+    name: 'Update card',
+    selector: 'handoff-manage-subscription[provider="2checkout"]',
+    provider: '2checkout',
+  },
+  { name: 'Buy crypto', selector: 'handoff-paybis-launcher', provider: 'paybis' },
+];
+
+/** The plain HTML demo page with the custom elements, configured and ready. */
+async function openElements(context: BrowserContext, d: Demo): Promise<Page> {
+  const page = await watched(context, d);
+  await page.goto(new URL('/elements.html', d.url).href);
+  await expect.poll(() => page.getByTestId('signed-in-as').textContent()).not.toBe('…');
+  await page.getByRole('button', { name: 'Manage subscription' }).waitFor();
+  return page;
 }
 
 describe('components when things go wrong', () => {
@@ -193,6 +232,49 @@ describe('components when things go wrong', () => {
       expect(new URL(page.url()).pathname).toBe('/');
     } finally {
       await context.close();
+    }
+  });
+
+  it('the custom elements: provider timeout and backend down end in their error state, no stray window', async () => {
+    const slow = await demo({ sandboxLatencyMs: 3000, env: { HANDOFF_PROVIDER_TIMEOUT_MS: '300' } });
+    const down = await demo();
+    const contexts: BrowserContext[] = [];
+    try {
+      for (const { name, selector, provider } of ELEMENTS) {
+        const context = await browser.newContext();
+        contexts.push(context);
+        const page = await openElements(context, slow);
+        const opened = await clickExpectingError(
+          context,
+          page,
+          page.getByRole('button', { name }),
+          'provider_timeout',
+          page.locator(selector),
+        );
+        expect(opened).toBe(provider === 'paybis' ? 0 : 1);
+      }
+      const pages: Page[] = [];
+      const downContexts: BrowserContext[] = [];
+      for (let i = 0; i < ELEMENTS.length; i++) {
+        const context = await browser.newContext();
+        contexts.push(context);
+        downContexts.push(context);
+        pages.push(await openElements(context, down));
+      }
+      await down.backend.close();
+      for (const [i, { name, selector }] of ELEMENTS.entries()) {
+        const page = pages[i]!;
+        await clickExpectingError(
+          downContexts[i]!,
+          page,
+          page.getByRole('button', { name }),
+          'network_error',
+          page.locator(selector),
+        );
+        expect(new URL(page.url()).pathname).toBe('/elements.html');
+      }
+    } finally {
+      for (const context of contexts) await context.close();
     }
   });
 });
