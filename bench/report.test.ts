@@ -10,13 +10,29 @@ const machine = {
   loadAverageAtStart: [0, 0, 0],
 };
 
+const breakdown = { rss: 1, heapTotal: 1, heapUsed: 1, external: 1, arrayBuffers: 1, afterGc: null };
+
 function withMemory(startupMs: number, loadRssBytes: number): Results {
   return {
     machine,
     memory: {
       modes: {
-        tsx: { startupMs, startupRoundsMs: [startupMs], idleRssBytes: 50e6, loadRssBytes },
-        bundle: { startupMs: 100, startupRoundsMs: [100], idleRssBytes: 40e6, loadRssBytes: 60e6 },
+        tsx: {
+          startupMs,
+          startupRoundsMs: [startupMs],
+          idleRssBytes: 50e6,
+          loadRssBytes,
+          idleBreakdown: breakdown,
+          loadBreakdown: breakdown,
+        },
+        bundle: {
+          startupMs: 100,
+          startupRoundsMs: [100],
+          idleRssBytes: 40e6,
+          loadRssBytes: 60e6,
+          idleBreakdown: breakdown,
+          loadBreakdown: breakdown,
+        },
       },
     },
     targets: [],

@@ -10,6 +10,8 @@ export interface Child {
   readyMs: number;
   /** Resident set size in bytes, read from the operating system. */
   rss(): Promise<number>;
+  /** Sends a signal and resolves with the first later stdout line that matches. */
+  ask(signal: NodeJS.Signals, answer: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   stop(): Promise<void>;
 }
 
@@ -118,12 +120,32 @@ export async function spawnNode(options: SpawnOptions): Promise<Child> {
     });
     const readyMs = performance.now() - started;
     // Keep draining stdout so the child never blocks on a full pipe.
-    lines.on('line', () => undefined);
+    const listeners = new Set<(line: string) => void>();
+    lines.on('line', (line) => {
+      for (const listener of listeners) listener(line);
+    });
     return {
       pid: child.pid!,
       match,
       readyMs,
       rss: () => rssOf(child.pid!),
+      ask(signal, answer, askTimeoutMs = 5000) {
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            listeners.delete(listener);
+            reject(new Error(`No answer to ${signal} within ${askTimeoutMs} ms.`));
+          }, askTimeoutMs);
+          const listener = (line: string) => {
+            const m = answer.exec(line);
+            if (!m) return;
+            clearTimeout(timer);
+            listeners.delete(listener);
+            resolve(m);
+          };
+          listeners.add(listener);
+          child.kill(signal);
+        });
+      },
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CustomerIdentity } from '@handoff/core';
 import { sandboxEnv, type Sandbox } from '@handoff/sandbox';
 import { openStore } from '../../server/src/store/index.ts';
@@ -152,13 +153,20 @@ export function backendEnv(sandbox: Pick<SandboxProcess, 'urls'>, db: BenchDatab
   };
 }
 
+/** The `MEMORY {json}` line the memory probe prints on SIGUSR2. */
+export const MEMORY_ANSWER = /^MEMORY (\{.*\})$/;
+
 export async function startBackendProcess(
   env: Record<string, string>,
   mode: BackendMode = 'tsx',
+  options: { memoryProbe?: boolean } = {},
 ): Promise<BackendProcess> {
   const entry = mode === 'tsx' ? join(ROOT, 'server/bin/handoff.js') : bundlePath();
+  const probe = options.memoryProbe
+    ? ['--expose-gc', '--import', pathToFileURL(join(ROOT, 'bench/children/memory-probe.mjs')).href]
+    : [];
   const child = await spawnNode({
-    args: [entry, 'serve', '--port', '0'],
+    args: [...probe, entry, 'serve', '--port', '0'],
     env,
     ready: /listening on (http:\/\/\S+)/,
     cwd: ROOT,

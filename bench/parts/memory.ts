@@ -7,6 +7,7 @@ import {
   routeSpec,
   startBackendProcess,
   startSandboxProcess,
+  MEMORY_ANSWER,
   ROUTES,
   type BackendMode,
 } from '../lib/stack.ts';
@@ -28,6 +29,19 @@ export interface ModeResult {
   idleRssBytes: number;
   /** Peak resident memory while the three routes are under load. */
   loadRssBytes: number;
+  /** `process.memoryUsage()` inside the backend, idle and right after the load. */
+  idleBreakdown: MemoryBreakdown;
+  loadBreakdown: MemoryBreakdown;
+}
+
+export interface MemoryBreakdown {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  /** The same right after a full garbage collection: what the backend really keeps. */
+  afterGc: Omit<MemoryBreakdown, 'afterGc'> | null;
 }
 
 export interface MemoryResult {
@@ -65,11 +79,14 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
         }
       }
 
-      const backend = await startBackendProcess(env, mode);
+      const backend = await startBackendProcess(env, mode, { memoryProbe: true });
+      const breakdown = async () =>
+        JSON.parse((await backend.ask('SIGUSR2', MEMORY_ANSWER))[1]!) as MemoryBreakdown;
       try {
         await (await fetch(`${backend.url}/healthz`)).arrayBuffer();
         await sleep(1000);
         const idle = await backend.rss();
+        const idleBreakdown = await breakdown();
         const token = await customerToken(backend.url, db);
         let peak = idle;
         const sampler = setInterval(() => {
@@ -88,16 +105,20 @@ export async function runMemory(options: MemoryOptions): Promise<MemoryResult> {
             log(`memory: ${mode} ${r}: ${result.errors} errors, first: ${result.firstError}`);
         }
         clearInterval(sampler);
-        peak = Math.max(peak, await backend.rss());
+        const loadBreakdown = await breakdown();
+        peak = Math.max(peak, await backend.rss(), loadBreakdown.rss);
         modes[mode] = {
           startupMs: round(median(rounds), 1),
           startupRoundsMs: rounds.map((r) => round(r, 1)),
           idleRssBytes: idle,
           loadRssBytes: peak,
+          idleBreakdown,
+          loadBreakdown,
         };
         log(
           `memory: ${mode}: start-up ${median(rounds).toFixed(0)} ms, RSS idle ${(idle / 2 ** 20).toFixed(1)} MiB, ` +
-            `under load ${(peak / 2 ** 20).toFixed(1)} MiB`,
+            `under load ${(peak / 2 ** 20).toFixed(1)} MiB (after it: heap ${(loadBreakdown.heapTotal / 2 ** 20).toFixed(1)} MiB, ` +
+            `heap used after a full GC ${((loadBreakdown.afterGc?.heapUsed ?? Number.NaN) / 2 ** 20).toFixed(1)} MiB)`,
         );
       } finally {
         await backend.stop();
