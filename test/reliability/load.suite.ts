@@ -37,9 +37,10 @@ const TIMEOUT_MS = 1000;
 /** Provider calls a route can make in sequence: 2Checkout may log in, and re-log in once. */
 const CALLS: Record<Provider, number> = { okepay: 1, '2checkout': 3, paybis: 1 };
 /** Slack for loopback, the event loop and signing on a shared two-core machine. */
-const SLACK_MS = 1500;
+const SLACK_MS = 2500;
 const FAULTS = { errorRate: 0.06, errorStatus: 503, malformedRate: 0.05, resetRate: 0.05 };
-const SLOW = { slowRate: 0.05, slowMs: TIMEOUT_MS * 3 };
+/** Held far longer than any bound below, so a timeout that did not fire would show. */
+const SLOW = { slowRate: 0.05, slowMs: TIMEOUT_MS * 8 };
 
 type Provider = 'okepay' | '2checkout' | 'paybis';
 const PROVIDERS: Provider[] = ['okepay', '2checkout', 'paybis'];
