@@ -3,6 +3,7 @@ import {
   HandoffAuthError,
   HandoffError,
   HandoffNetworkError,
+  type HandoffErrorCode,
   HandoffProviderError,
 } from './errors.ts';
 import type {
@@ -50,25 +51,24 @@ export interface HandoffClient {
  * check, so a compromised or misconfigured backend cannot make the page run a `javascript:` URL.
  */
 export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
   try {
-    const { protocol } = new URL(value);
-    return protocol === 'https:' || protocol === 'http:';
+    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
   } catch {
     return false;
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
+/** A parsed JSON answer: any JSON value, read through optional chaining. */
+type Body = { [key: string]: unknown } | null | undefined;
 
-type Shape = (body: Record<string, unknown>) => unknown;
+/** Says whether a successful answer has the shape the caller needs. */
+type Shape = (body: Body) => unknown;
 
 // Minimal checks: every URL the page may navigate to or load must be http(s).
-const isLink: Shape = (body) => isHttpUrl(body.url);
+const isLink: Shape = (body) => isHttpUrl(body?.url);
 const isPaybisSession: Shape = (body) =>
-  typeof body.requestId === 'string' && isHttpUrl(body.widgetUrl) && isHttpUrl(body.scriptUrl);
-const isMe: Shape = (body) => isObject(body.customer) && isObject(body.providers);
+  typeof body?.requestId === 'string' && isHttpUrl(body.widgetUrl) && isHttpUrl(body.scriptUrl);
+const isMe: Shape = (body) => body?.customer && body.providers;
 
 /** Development builds check the options and say what is wrong; production builds skip the words. */
 function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
@@ -77,8 +77,7 @@ function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
       `Handoff: \`url\` must be an absolute http(s) URL or a path starting with "/", got ${JSON.stringify(url)}.`,
     );
   }
-  const given: Record<string, unknown> = isObject(auth) ? auth : {};
-  const { token, getToken, credentials } = given;
+  const { token, getToken, credentials } = (auth ?? {}) as Record<string, unknown>;
   if (
     [token, getToken, credentials].filter((v) => v !== undefined).length !== 1 ||
     (token !== undefined && !(typeof token === 'string' && token)) ||
@@ -90,8 +89,6 @@ function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
     );
   }
 }
-
-type ErrorBodyLike = { error?: { code?: unknown; message?: unknown } } | null;
 
 /**
  * Creates the client for one backend. In development the options are checked here, once, so a
@@ -108,7 +105,9 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
   >;
   const base = options.url.replace(/\/+$/, '');
 
-  async function call<T>(path: string, body: unknown, shape: Shape, signal?: AbortSignal): Promise<T> {
+  // One function for every route keeps the bundle small: the routes differ only in path, body and shape.
+  const call = async <T>(path: string, body: unknown, shape: Shape, o?: RequestOptions): Promise<T> => {
+    const signal = o?.signal;
     const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
     if (!credentials) {
       let value: unknown;
@@ -123,45 +122,50 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
       headers.Authorization = `Bearer ${value}`;
     }
     let response: Response | undefined;
-    let data: ErrorBodyLike;
+    let data: Body;
+    let cause: unknown;
     try {
-      if (signal?.aborted) throw signal.reason;
-      response = await (options.fetch ?? fetch)(base + path, {
-        method: body ? 'POST' : 'GET',
+      response = await (options.fetch ?? fetch)(`${base}/v1/${path}`, {
+        method: body ? 'POST' : undefined,
         headers,
-        body: body ? JSON.stringify(body) : undefined,
+        body: body ? JSON.stringify(body) : null,
         signal,
-        // Cross-origin cookies only in embedded mode: a token needs none.
-        credentials: credentials ?? 'same-origin',
+        // Cross-origin cookies only in embedded mode: a token needs none (the default is same-origin).
+        credentials,
       });
-      data = (await response.json()) as ErrorBodyLike;
-    } catch (cause) {
-      throw signal?.aborted
-        ? new HandoffAbortError()
-        : new HandoffNetworkError('Handoff: the backend could not be reached or did not answer JSON.', {
-            cause,
-            status: response?.status,
-          });
+      data = (await response.json()) as Body;
+    } catch (error) {
+      // An already aborted signal makes fetch reject before anything is sent.
+      if (signal?.aborted) throw new HandoffAbortError();
+      cause = error;
     }
-    const { ok, status } = response;
-    const error = data?.error;
-    if (ok && isObject(data) && shape(data)) return data as T;
-    if (ok || typeof error?.code !== 'string' || typeof error.message !== 'string') {
-      throw new HandoffNetworkError(`Handoff: unexpected answer from ${path}.`, { status });
+    const status = response?.status;
+    let { code, message } = (data?.error ?? {}) as { code?: unknown; message?: unknown };
+    if (response?.ok) {
+      if (shape(data)) return data as T;
+      code = 0;
     }
-    const Class =
-      status === 401
-        ? HandoffAuthError
-        : status === 502 || status === 504
-          ? HandoffProviderError
-          : HandoffError;
-    throw new Class(error.code as HandoffError['code'], error.message, { status });
-  }
+    // Unreachable, not JSON, or not the documented shape: one error for all three, with the cause.
+    const network = typeof code !== 'string' || typeof message !== 'string';
+    throw new (
+      network
+        ? HandoffNetworkError
+        : status === 401
+          ? HandoffAuthError
+          : status === 502 || status === 504
+            ? HandoffProviderError
+            : HandoffError
+    )(
+      network ? 'network_error' : (code as HandoffErrorCode),
+      network ? `Handoff: no usable answer from /v1/${path}.` : (message as string),
+      { cause, status },
+    );
+  };
 
   return {
-    okepayLoginLink: (o) => call('/v1/okepay/login-link', {}, isLink, o?.signal),
-    twocheckoutSso: (request, o) => call('/v1/2checkout/sso', request, isLink, o?.signal),
-    paybisSession: (request, o) => call('/v1/paybis/session', request, isPaybisSession, o?.signal),
-    me: (o) => call('/v1/me', undefined, isMe, o?.signal),
+    okepayLoginLink: (o) => call('okepay/login-link', {}, isLink, o),
+    twocheckoutSso: (request, o) => call('2checkout/sso', request, isLink, o),
+    paybisSession: (request, o) => call('paybis/session', request, isPaybisSession, o),
+    me: (o) => call('me', undefined, isMe, o),
   };
 }

@@ -1,44 +1,46 @@
 import type { ErrorCode } from './wire.ts';
 
+/** A backend error code, or one of the failures that happen in the browser. */
+export type HandoffErrorCode =
+  ErrorCode | 'network_error' | 'popup_blocked' | 'aborted' | 'script_load_failed';
+
+export interface HandoffErrorOptions {
+  /** HTTP status of the backend's answer, when there was one. */
+  status?: number;
+  cause?: unknown;
+}
+
 /**
  * Every error Handoff reports to a page. Branch on `code` (stable) or on the subclass with
- * `instanceof`; `message` is for people.
+ * `instanceof`; `message` is for people. The subclasses only narrow the kind: they share this
+ * constructor, so each costs the page a few bytes.
  */
 export class HandoffError extends Error {
   override name = 'HandoffError';
-  readonly code: ErrorCode | 'network_error' | 'popup_blocked' | 'aborted' | 'script_load_failed';
+  declare readonly code: HandoffErrorCode;
   /** HTTP status of the backend's answer, when there was one. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
-  constructor(code: HandoffError['code'], message: string, options?: { status?: number; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: HandoffErrorCode, message: string, options?: HandoffErrorOptions) {
+    // `Error` reads only `cause` from the options, and only when it is there.
+    super(message, options);
     this.code = code;
     this.status = options?.status;
   }
 }
 
-/** The backend could not be reached, or did not answer in the expected shape. */
-export class HandoffNetworkError extends HandoffError {
-  override name = 'HandoffNetworkError';
-  constructor(message: string, options?: { cause?: unknown; status?: number }) {
-    super('network_error', message, options);
-  }
-}
+/** The backend could not be reached, or did not answer in the expected shape (`network_error`). */
+export class HandoffNetworkError extends HandoffError {}
 
 /** The customer token is missing, expired or revoked (HTTP 401). */
-export class HandoffAuthError extends HandoffError {
-  override name = 'HandoffAuthError';
-}
+export class HandoffAuthError extends HandoffError {}
 
 /** The payment provider refused or timed out (HTTP 502 / 504). */
-export class HandoffProviderError extends HandoffError {
-  override name = 'HandoffProviderError';
-}
+export class HandoffProviderError extends HandoffError {}
 
-/** The request was aborted by the caller (e.g. the component unmounted). */
+/** The request was aborted by the caller (e.g. the component unmounted): code `aborted`. */
 export class HandoffAbortError extends HandoffError {
-  override name = 'HandoffAbortError';
-  constructor(message = 'The request was aborted.') {
-    super('aborted', message);
+  constructor() {
+    super('aborted', 'Handoff: aborted.');
   }
 }

@@ -78,7 +78,7 @@ describe('openPending', () => {
     const child = fakeChild();
     const { win, assign } = fakeWindow(child);
     const pending = openPending('new-tab', win);
-    expect(() => pending.navigate('javascript:alert(1)')).toThrow(/not http\(s\)/);
+    expect(() => pending.navigate('javascript:alert(1)')).toThrow(/not an http\(s\) URL/);
     expect(child.close).toHaveBeenCalled();
     expect(child.location.replace).not.toHaveBeenCalled();
     expect(assign).not.toHaveBeenCalled();

@@ -42,28 +42,27 @@ export type OpenerWindow = Pick<Window, 'open' | 'location'>;
  * };
  */
 export function openPending(target: OpenTarget, win: OpenerWindow = window): PendingWindow {
-  const child = target === 'new-tab' ? win.open('', '_blank') : null;
+  const tab = target === 'new-tab';
+  const child = tab ? win.open('', '_blank') : null;
   // The provider page must not be able to reach back into this page (reverse tabnabbing).
   if (child) child.opener = null;
   const close = () => {
-    if (child && !child.closed) child.close();
+    if (!child?.closed) child?.close();
   };
   return {
-    blocked: target === 'new-tab' && !child,
+    blocked: tab && !child,
     close,
     navigate(url) {
       if (!isHttpUrl(url)) {
         close();
-        throw new TypeError('Handoff: refusing to open a URL that is not http(s).');
+        throw new TypeError('Handoff: not an http(s) URL.');
       }
       // A blank tab that vanished before the link came (closed by a popup killer, or by the
       // customer) is treated like a blocked popup: the click asked to go there, so go in place.
-      if (child && !child.closed) {
-        child.location.replace(url);
-        return { url, target, fallback: null };
-      }
-      win.location.assign(url);
-      return { url, target: 'same-tab', fallback: target === 'new-tab' ? 'popup_blocked' : null };
+      const live = child && !child.closed;
+      if (live) child.location.replace(url);
+      else win.location.assign(url);
+      return { url, target: live ? target : 'same-tab', fallback: tab && !live ? 'popup_blocked' : null };
     },
   };
 }

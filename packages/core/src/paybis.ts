@@ -87,7 +87,7 @@ export function parsePaybisEvent(message: unknown): PaybisWidgetEvent | null {
  */
 export function preparePaybisWidget(mode: PaybisWidgetMode, win?: Window): PendingWindow | undefined {
   return mode === 'new-tab' || mode === 'redirect'
-    ? openPending(mode === 'new-tab' ? 'new-tab' : 'same-tab', win)
+    ? openPending(mode === 'new-tab' ? mode : 'same-tab', win)
     : undefined;
 }
 
@@ -105,12 +105,15 @@ export async function openPaybisWidget(
   session: PaybisSessionResponse,
   options: OpenPaybisWidgetOptions,
 ): Promise<() => void> {
-  const { mode, signal, container } = options;
+  const { mode, signal, container, onEvent, onComplete, onError, onClose } = options;
+  const { requestId, oneTimeToken, widgetUrl, scriptUrl } = session;
   const win = (options.window ?? window) as WidgetWindow;
+  const embedded = mode === 'embedded';
+  // New tab and redirect reuse the opener: the widget page is just another provider page.
   const pending = options.pending ?? preparePaybisWidget(mode, win);
-  if (!isHttpUrl(session.widgetUrl) || !isHttpUrl(session.scriptUrl)) {
+  if (!isHttpUrl(widgetUrl) || !isHttpUrl(scriptUrl)) {
     pending?.close();
-    throw new HandoffError('internal', 'Handoff: the Paybis session has no usable widget URLs.');
+    throw new HandoffError('internal', 'Handoff: the Paybis session has no usable URLs.');
   }
   if (pending) {
     if (signal?.aborted) {
@@ -118,18 +121,17 @@ export async function openPaybisWidget(
       throw new HandoffAbortError();
     }
     // Navigate first: `onOpen?.(navigate())` would skip the navigation when there is no onOpen.
-    const result = pending.navigate(session.widgetUrl);
+    const result = pending.navigate(widgetUrl);
     options.onOpen?.(result);
     return () => {};
   }
-  if (mode === 'embedded' && !container) {
-    throw new TypeError('Handoff: the embedded Paybis widget needs a `container` element.');
+  if (embedded && !container) {
+    throw new TypeError('Handoff: the embedded Paybis widget needs a `container`.');
   }
 
-  const { requestId, oneTimeToken } = session;
   const credentials = oneTimeToken ? { requestId, oneTimeToken } : { requestId };
   // The SDK learns the widget origin from its own src, so the script's origin is the widget's.
-  const origin = new URL(session.scriptUrl).origin;
+  const origin = new URL(scriptUrl).origin;
   let open = true;
   let added: ChildNode[] = [];
   const stop = () => win.removeEventListener('message', onMessage);
@@ -137,51 +139,46 @@ export async function openPaybisWidget(
     // Anyone can post to this window; only the widget's origin speaks for Paybis.
     const event = message.origin === origin && parsePaybisEvent(message.data);
     if (!event) return;
-    options.onEvent?.(event);
-    if (event.name === 'completed') options.onComplete?.(event);
-    if (event.name === 'error') {
-      const text = event.data?.message;
-      options.onError?.(
+    const { name, data } = event;
+    onEvent?.(event);
+    if (name === 'completed') onComplete?.(event);
+    if (name === 'error') {
+      const text = data?.message;
+      onError?.(
         new HandoffProviderError(
           'provider_error',
           `Paybis: ${typeof text === 'string' ? text : 'widget error'}`,
         ),
       );
     }
-    if (event.name === 'closed') {
-      if (mode === 'overlay') {
+    if (name === 'closed') {
+      if (!embedded) {
         open = false;
         stop();
       }
-      options.onClose?.();
+      onClose?.();
     }
   }
   // Listen before opening: `opened` can arrive before `open` returns.
   win.addEventListener('message', onMessage);
 
   try {
-    await loadScript(session.scriptUrl, {
-      isReady: () => !!win.PartnerExchangeWidget,
-      document: win.document,
-    });
+    await loadScript(scriptUrl, { isReady: () => !!win.PartnerExchangeWidget, document: win.document });
     if (signal?.aborted) throw new HandoffAbortError();
     const sdk = win.PartnerExchangeWidget;
-    if (!sdk)
-      throw new HandoffError('script_load_failed', 'Handoff: the Paybis script did not define its widget.');
-    if (container && mode === 'embedded') {
-      const before = Array.from(container.childNodes);
-      sdk.openInEmbed(credentials, container);
-      added = Array.from(container.childNodes).filter((node) => !before.includes(node));
-    } else {
-      sdk.open(credentials);
-    }
+    if (!sdk) throw new HandoffError('script_load_failed', 'Handoff: the Paybis script defined no widget.');
+    if (embedded) {
+      const before = Array.from(container!.childNodes);
+      sdk.openInEmbed(credentials, container!);
+      added = Array.from(container!.childNodes).filter((node) => !before.includes(node));
+    } else sdk.open(credentials);
   } catch (error) {
     stop();
     throw error;
   }
   return () => {
     stop();
-    if (open && mode === 'overlay') win.PartnerExchangeWidget?.close?.();
+    if (open && !embedded) win.PartnerExchangeWidget?.close?.();
     open = false;
     for (const node of added) node.remove();
     added = [];

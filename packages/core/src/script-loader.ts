@@ -15,7 +15,7 @@ export interface LoadScriptOptions {
 /** One promise per absolute script URL, shared by every caller while it is loading or loaded. */
 const loads: Record<string, Promise<void>> = {};
 
-const fail = (message: string) => Promise.reject(new HandoffError('script_load_failed', message));
+const failed = (message: string) => new HandoffError('script_load_failed', message);
 
 /**
  * Injects a third-party `<script>` once and resolves when it has run. Repeated calls share one
@@ -28,43 +28,45 @@ const fail = (message: string) => Promise.reject(new HandoffError('script_load_f
  */
 export function loadScript(src: string, options: LoadScriptOptions = {}): Promise<void> {
   const { isReady, document: doc = globalThis.document } = options;
-  if (!doc)
-    return fail('Handoff: scripts load in a browser only, not during server rendering (no `document`).');
-  let url = '';
+  let url: unknown;
   try {
     url = new URL(src, doc.baseURI).href;
   } catch {
-    // Not a URL: refused just below.
+    // No document (server rendering) or not a URL: refused just below.
   }
-  if (!isHttpUrl(url)) return fail(`Handoff: refusing to load a script that is not http(s): ${src}`);
+  if (!doc || !isHttpUrl(url)) {
+    return Promise.reject(
+      failed(
+        doc
+          ? `Handoff: refusing a script that is not http(s): ${src}`
+          : 'Handoff: scripts load in a browser only.',
+      ),
+    );
+  }
 
   return (loads[url] ??= new Promise<void>((resolve, reject) => {
-    let script = Array.from(doc.scripts).find((s) => s.src === url);
-    if (script && (script.dataset.handoff === 'loaded' || isReady?.())) return resolve();
-    if (!script) {
-      script = doc.createElement('script');
-      script.src = url;
-      script.async = true;
-      doc.head.append(script);
+    let tag = Array.from(doc.scripts).find((s) => s.src === url);
+    if (tag && (tag.dataset.handoff || isReady?.())) return resolve();
+    if (!tag) {
+      tag = doc.createElement('script');
+      tag.src = url;
+      tag.async = true;
+      doc.head.append(tag);
     }
-    const tag = script;
-    tag.addEventListener(
-      'load',
-      () => {
-        tag.dataset.handoff = 'loaded';
+    const script = tag;
+    // One listener for both outcomes; each fires at most once for a script element.
+    const settle = ({ type }: Event) => {
+      if (type === 'load') {
+        script.dataset.handoff = 'loaded';
         resolve();
-      },
-      { once: true },
-    );
-    tag.addEventListener(
-      'error',
-      () => {
+      } else {
         // A failed tag stays failed: forget it and remove it, so a retry adds a fresh one.
         delete loads[url];
-        tag.remove();
-        reject(new HandoffError('script_load_failed', `Handoff: the script ${url} could not be loaded.`));
-      },
-      { once: true },
-    );
+        script.remove();
+        reject(failed(`Handoff: could not load ${url}`));
+      }
+    };
+    script.addEventListener('load', settle);
+    script.addEventListener('error', settle);
   }));
 }
