@@ -139,14 +139,11 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
       if (signal?.aborted) throw new HandoffAbortError();
       cause = error;
     }
-    const status = response?.status;
-    let { code, message } = (data?.error ?? {}) as { code?: unknown; message?: unknown };
-    if (response?.ok) {
-      if (shape(data)) return data as T;
-      code = 0;
-    }
+    const { ok, status } = response ?? ({} as Partial<Response>);
+    if (ok && shape(data)) return data as T;
+    const { code, message } = (data?.error ?? {}) as { code?: unknown; message?: unknown };
     // Unreachable, not JSON, or not the documented shape: one error for all three, with the cause.
-    const network = typeof code !== 'string' || typeof message !== 'string';
+    const network = ok || typeof code !== 'string' || typeof message !== 'string';
     throw new (
       network
         ? HandoffNetworkError
