@@ -249,6 +249,9 @@ describe('isHttpUrl', () => {
   it('accepts only absolute http(s) URLs', () => {
     expect(isHttpUrl('https://a.test/x')).toBe(true);
     expect(isHttpUrl('http://127.0.0.1:8787/')).toBe(true);
+    expect(isHttpUrl('HTTPS://A.TEST/')).toBe(true);
+    expect(isHttpUrl('https:/a.test')).toBe(false);
+    expect(isHttpUrl('\thttps://a.test')).toBe(false);
     expect(isHttpUrl('JavaScript:alert(1)')).toBe(false);
     expect(isHttpUrl(' javascript:alert(1)')).toBe(false);
     expect(isHttpUrl('ftp://a.test')).toBe(false);

@@ -47,16 +47,13 @@ export interface HandoffClient {
 }
 
 /**
- * True for an absolute `http:` or `https:` URL. Everything the client navigates to passes this
- * check, so a compromised or misconfigured backend cannot make the page run a `javascript:` URL.
+ * True for a string that starts with `http://` or `https://` (any case). Everything the client
+ * navigates to or loads passes this check, so a compromised or misconfigured backend cannot make
+ * the page run a `javascript:` or `data:` URL. A prefix test is enough for that: the scheme is
+ * what precedes the first colon, and leading spaces or control characters are refused.
  */
-export function isHttpUrl(value: unknown): value is string {
-  try {
-    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}
+export const isHttpUrl = (value: unknown): value is string =>
+  typeof value === 'string' && /^https?:\/\//i.test(value);
 
 /** A parsed JSON answer: any JSON value, read through optional chaining. */
 type Body = { [key: string]: unknown } | null | undefined;
