@@ -71,6 +71,7 @@ describe('evaluateTargets', () => {
         routes: { okepay: route, '2checkout': route, paybis: route },
         signing: { hmacSha256PerSec: 1, rsaPss2048Sha512PerSec: 1, okepaySignPerSec: 1 },
         paybisRatioToRsaCeiling: 0.79,
+        cpuRatios: { okepayToBare: null, paybisToRsaCeiling: null },
         backendRss: { idleBytes: 1, peakUnderLoadBytes: 1 },
       },
       targets: [],

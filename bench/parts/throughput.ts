@@ -35,6 +35,12 @@ export interface ThroughputResult {
   signing: SigningResult;
   /** Paybis route requests per second over RSA signatures per second on one core. */
   paybisRatioToRsaCeiling: number;
+  /**
+   * The same two ratios from CPU time instead of wall time, steadier on a shared machine:
+   * (bare CPU per request / OkePay backend CPU per request) and
+   * (RSA signature CPU time / Paybis backend CPU per request).
+   */
+  cpuRatios: { okepayToBare: number | null; paybisToRsaCeiling: number | null };
   /** Backend resident memory: before the load and the peak sampled during it. */
   backendRss: { idleBytes: number; peakUnderLoadBytes: number };
 }
@@ -173,6 +179,15 @@ export async function runThroughput(options: ThroughputOptions): Promise<Through
         okepaySignPerSec: Math.round(signing.okepaySignPerSec),
       },
       paybisRatioToRsaCeiling: round(routes.paybis.rps / signing.rsaPss2048Sha512PerSec),
+      cpuRatios: {
+        okepayToBare:
+          bare.cpu && routes.okepay.backendCpuMsPerRequest
+            ? round(bare.cpu / routes.okepay.backendCpuMsPerRequest)
+            : null,
+        paybisToRsaCeiling: routes.paybis.backendCpuMsPerRequest
+          ? round(1000 / signing.rsaPss2048Sha512PerSec / routes.paybis.backendCpuMsPerRequest)
+          : null,
+      },
       backendRss: { idleBytes, peakUnderLoadBytes: peak },
     };
   } finally {
