@@ -171,13 +171,28 @@ describe('openPaybisWidget: overlay', () => {
     expect(sdk.open).not.toHaveBeenCalled();
   });
 
-  it('refuses a session with a non-http URL', async () => {
-    const bad = session({ widgetUrl: 'javascript:alert(1)' });
-    await expect(openPaybisWidget(bad, { mode: 'overlay' })).rejects.toBeInstanceOf(HandoffError);
+  it('refuses a session with a non-http script URL', async () => {
     await expect(
       openPaybisWidget(session({ scriptUrl: 'data:text/javascript,1' }), { mode: 'overlay' }),
+    ).rejects.toMatchObject({ code: 'script_load_failed' });
+    await expect(
+      openPaybisWidget(session({ scriptUrl: 'javascript:alert(1)' }), {
+        mode: 'embedded',
+        container: document.body,
+      }),
     ).rejects.toBeInstanceOf(HandoffError);
     expect(sdk.open).not.toHaveBeenCalled();
+    expect(sdk.openInEmbed).not.toHaveBeenCalled();
+  });
+
+  it('stops listening when the SDK throws while opening', async () => {
+    const onEvent = vi.fn();
+    sdk.open.mockImplementation(() => {
+      throw new Error('SDK broke');
+    });
+    await expect(openPaybisWidget(session(), { mode: 'overlay', onEvent })).rejects.toThrow('SDK broke');
+    post({ name: 'opened' });
+    expect(onEvent).not.toHaveBeenCalled();
   });
 });
 
@@ -219,6 +234,18 @@ describe('openPaybisWidget: new tab and redirect', () => {
     expect(pending.navigate).toHaveBeenCalledWith(s.widgetUrl);
     expect(onOpen).toHaveBeenCalledWith({ url: s.widgetUrl, target: 'new-tab', fallback: null });
     expect(sdk.open).not.toHaveBeenCalled();
+  });
+
+  it('refuses a non-http widget URL and closes the prepared tab', async () => {
+    const close = vi.fn();
+    const child = { opener: {}, closed: false, close, location: { replace: vi.fn() } };
+    const fakeWindow = { open: vi.fn(() => child), location: { assign: vi.fn() } } as unknown as Window;
+    const pending = preparePaybisWidget('new-tab', fakeWindow);
+    await expect(
+      openPaybisWidget(session({ widgetUrl: 'javascript:alert(1)' }), { mode: 'new-tab', pending }),
+    ).rejects.toThrow(/http\(s\)/);
+    expect(close).toHaveBeenCalled();
+    expect(child.location.replace).not.toHaveBeenCalled();
   });
 
   it('closes the prepared window instead when aborted', async () => {

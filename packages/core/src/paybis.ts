@@ -1,4 +1,3 @@
-import { isHttpUrl } from './client.ts';
 import { HandoffAbortError, HandoffError, HandoffProviderError } from './errors.ts';
 import { openPending, type OpenResult, type PendingWindow } from './open-window.ts';
 import { loadScript } from './script-loader.ts';
@@ -111,10 +110,7 @@ export async function openPaybisWidget(
   const embedded = mode === 'embedded';
   // New tab and redirect reuse the opener: the widget page is just another provider page.
   const pending = options.pending ?? preparePaybisWidget(mode, win);
-  if (!isHttpUrl(widgetUrl) || !isHttpUrl(scriptUrl)) {
-    pending?.close();
-    throw new HandoffError('internal', 'Handoff: the Paybis session has no usable URLs.');
-  }
+  // Both URLs are checked where they are used: `navigate` and `loadScript` refuse all but http(s).
   if (pending) {
     if (signal?.aborted) {
       pending.close();
@@ -129,9 +125,14 @@ export async function openPaybisWidget(
     throw new TypeError('Handoff: the embedded Paybis widget needs a `container`.');
   }
 
+  await loadScript(scriptUrl, { isReady: () => !!win.PartnerExchangeWidget, document: win.document });
+  if (signal?.aborted) throw new HandoffAbortError();
+  const sdk = win.PartnerExchangeWidget;
+  if (!sdk) throw new HandoffError('script_load_failed', 'Handoff: the Paybis script defined no widget.');
+
   const credentials = oneTimeToken ? { requestId, oneTimeToken } : { requestId };
   // The SDK learns the widget origin from its own src, so the script's origin is the widget's.
-  const origin = new URL(scriptUrl).origin;
+  const origin = new URL(scriptUrl, win.document.baseURI).origin;
   let open = true;
   let added: ChildNode[] = [];
   const stop = () => win.removeEventListener('message', onMessage);
@@ -161,12 +162,7 @@ export async function openPaybisWidget(
   }
   // Listen before opening: `opened` can arrive before `open` returns.
   win.addEventListener('message', onMessage);
-
   try {
-    await loadScript(scriptUrl, { isReady: () => !!win.PartnerExchangeWidget, document: win.document });
-    if (signal?.aborted) throw new HandoffAbortError();
-    const sdk = win.PartnerExchangeWidget;
-    if (!sdk) throw new HandoffError('script_load_failed', 'Handoff: the Paybis script defined no widget.');
     if (embedded) {
       const before = Array.from(container!.childNodes);
       sdk.openInEmbed(credentials, container!);
@@ -178,7 +174,7 @@ export async function openPaybisWidget(
   }
   return () => {
     stop();
-    if (open && !embedded) win.PartnerExchangeWidget?.close?.();
+    if (open && !embedded) sdk.close?.();
     open = false;
     for (const node of added) node.remove();
     added = [];

@@ -46,7 +46,9 @@ export function loadScript(src: string, options: LoadScriptOptions = {}): Promis
 
   return (loads[url] ??= new Promise<void>((resolve, reject) => {
     let tag = Array.from(doc.scripts).find((s) => s.src === url);
-    if (tag && (tag.dataset.handoff || isReady?.())) return resolve();
+    // A tag this loader added is in `loads` until it fails; one the page added counts as loaded
+    // when what it defines is there.
+    if (tag && isReady?.()) return resolve();
     if (!tag) {
       tag = doc.createElement('script');
       tag.src = url;
@@ -56,10 +58,8 @@ export function loadScript(src: string, options: LoadScriptOptions = {}): Promis
     const script = tag;
     // One listener for both outcomes; each fires at most once for a script element.
     const settle = ({ type }: Event) => {
-      if (type === 'load') {
-        script.dataset.handoff = 'loaded';
-        resolve();
-      } else {
+      if (type === 'load') resolve();
+      else {
         // A failed tag stays failed: forget it and remove it, so a retry adds a fresh one.
         delete loads[url];
         script.remove();
