@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO, type Sandbox } from '@handoff/sandbox';
 import { signOkePay } from '../../server/src/providers/okepay.ts';
-import { signPaybisBody } from '../../server/src/providers/paybis.ts';
+import { signPaybisBodySync } from '../../server/src/providers/paybis.ts';
 import { httpBuildQuery } from '../../server/src/providers/php-query.ts';
 import { gmtDate, twoCheckoutLoginHash } from '../../server/src/providers/twocheckout.ts';
 import type { RequestSpec } from './load.ts';
@@ -67,7 +67,7 @@ export async function directSpecs(urls: Sandbox['urls']): Promise<Record<RouteNa
       accept: 'application/json',
       'content-type': 'application/json',
       authorization: `Bearer ${PAYBIS_DEMO.apiKey}`,
-      'x-request-signature': signPaybisBody(createPrivateKey(PAYBIS_DEMO.privateKeyPem), paybisBody),
+      'x-request-signature': signPaybisBodySync(createPrivateKey(PAYBIS_DEMO.privateKeyPem), paybisBody),
     },
     body: paybisBody,
   };

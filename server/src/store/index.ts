@@ -55,6 +55,9 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       // WAL lets readers and one writer work at once; the busy timeout makes a second process wait
       // for the write lock instead of failing at once.
       database.pragma('journal_mode = WAL');
+      // With WAL, NORMAL is what SQLite recommends: no corruption on a crash, and commits do not wait
+      // for a disk flush on the event loop (FULL cost ~1 ms per audit row, blocking every request).
+      database.pragma('synchronous = NORMAL');
       database.pragma('busy_timeout = 5000');
       database.pragma('foreign_keys = ON');
       dialect = new SqliteDialect({ database });
