@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createHandoff } from './app.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
+import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
@@ -12,7 +13,7 @@ export interface StartServerOptions {
   store?: Store;
   identify?: IdentifyCustomer;
   logger?: Logger;
-  /** Outbound HTTP to the providers. */
+  /** Outbound HTTP to the providers; default: keep-alive `node:http` (see `createNodeFetch`). */
   fetch?: typeof fetch;
 }
 
@@ -55,7 +56,7 @@ export async function startServer(
     store,
     logger,
     ...(options.identify ? { identify: options.identify } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch ?? createNodeFetch(),
   });
 
   let server: ServerType;
