@@ -290,5 +290,8 @@ describe('parsePaybisEvent', () => {
     expect(parsePaybisEvent({ name: 5 })).toBeNull();
     expect(parsePaybisEvent({ name: '<script>' })).toBeNull();
     expect(parsePaybisEvent(null)).toBeNull();
+    expect(parsePaybisEvent(undefined)).toBeNull();
+    expect(parsePaybisEvent('null')).toBeNull();
+    expect(parsePaybisEvent(42)).toBeNull();
   });
 });

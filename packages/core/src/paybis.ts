@@ -69,15 +69,17 @@ type WidgetWindow = Window & { PartnerExchangeWidget?: PartnerExchangeWidget };
 
 /** A widget message as a typed event, or null when it is not one. Accepts objects and JSON strings. */
 export function parsePaybisEvent(message: unknown): PaybisWidgetEvent | null {
-  let value = message;
   try {
-    if (typeof value === 'string') value = JSON.parse(value);
+    // Not JSON, or nothing to destructure (`null`, `undefined`): not an event either way.
+    const { name, data } = (typeof message === 'string' ? JSON.parse(message) : message) as {
+      name?: unknown;
+      data?: unknown;
+    };
+    if (typeof name !== 'string' || !/^[A-Za-z][\w-]{0,63}$/.test(name)) return null;
+    return data && typeof data === 'object' ? { name, data: data as Record<string, unknown> } : { name };
   } catch {
     return null;
   }
-  const { name, data } = (value ?? {}) as { name?: unknown; data?: unknown };
-  if (typeof name !== 'string' || !/^[A-Za-z][\w-]{0,63}$/.test(name)) return null;
-  return data && typeof data === 'object' ? { name, data: data as Record<string, unknown> } : { name };
 }
 
 /**
