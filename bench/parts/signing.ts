@@ -1,7 +1,7 @@
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { OKEPAY_DEMO, PAYBIS_DEMO } from '@handoff/sandbox';
 import { signOkePay } from '../../server/src/providers/okepay.ts';
-import { signPaybisBody } from '../../server/src/providers/paybis.ts';
+import { signPaybisBodySync } from '../../server/src/providers/paybis.ts';
 import { median } from '../lib/stats.ts';
 
 export interface SigningResult {
@@ -53,7 +53,7 @@ export function measureSigning(rounds = 3, ms = 700): SigningResult {
   });
   // Warm up the JIT and OpenSSL before timing.
   rate(() => createHmac('sha256', OKEPAY_DEMO.secret).update(query).digest('base64'), 100);
-  rate(() => signPaybisBody(key, body), 100);
+  rate(() => signPaybisBodySync(key, body), 100);
 
   const hmac: number[] = [];
   const okepay: number[] = [];
@@ -61,7 +61,7 @@ export function measureSigning(rounds = 3, ms = 700): SigningResult {
   for (let i = 0; i < rounds; i++) {
     hmac.push(rate(() => createHmac('sha256', OKEPAY_DEMO.secret).update(query).digest('base64'), ms));
     okepay.push(rate(() => signOkePay(OKEPAY_DEMO.secret, okepayParams), ms));
-    rsa.push(rate(() => signPaybisBody(key, body), ms));
+    rsa.push(rate(() => signPaybisBodySync(key, body), ms));
   }
   return {
     hmacSha256PerSec: median(hmac),
