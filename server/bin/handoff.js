@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: the server package ships no build step.
-import { register } from 'tsx/esm/api';
+// Runs the built bundle (`npm run build`) when there is one: it starts in a fraction of the time
+// and memory. Without it, the TypeScript sources run directly through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/cli.ts');
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-});
+const bundle = new URL('../dist/handoff.js', import.meta.url);
+if (existsSync(bundle) && process.env.HANDOFF_FROM_SOURCE !== '1') {
+  await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/main.ts');
+}
