@@ -66,6 +66,7 @@ export default defineConfig({
             'packages/core/src/**/*.test.ts',
             'packages/sandbox/src/**/*.test.ts',
             'server/src/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           exclude: ['**/*.dom.test.ts', '**/node_modules/**'],
         },
