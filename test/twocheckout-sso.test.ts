@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkResponse } from '@handoff/core';
@@ -14,6 +14,7 @@ import { createHandoff, loadConfig } from '@handoff/server';
 import { silentLogger } from '../server/src/logger.ts';
 import { openStore, type SqlStore } from '../server/src/store/index.ts';
 import { sourceAliases } from '../vite.config.ts';
+import { launchChromium } from './support/browser.ts';
 
 /**
  * 2Checkout single sign-on end to end: a React page in Chromium clicks <ManageSubscriptionButton>,
@@ -27,18 +28,6 @@ let backend: Server;
 let store: SqlStore;
 let browser: Browser;
 let pageUrl: string;
-
-// Debian's Chromium (browsers cannot be downloaded here); HANDOFF_CHROMIUM points elsewhere.
-const CHROMIUM = process.env.HANDOFF_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function listen(server: Server): Promise<string> {
   return new Promise((done, fail) => {
@@ -85,7 +74,7 @@ beforeAll(async () => {
     expiresAt: new Date(Date.now() + 3600_000),
   });
   pageUrl = `${viteOrigin}/?${new URLSearchParams({ api, token })}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
