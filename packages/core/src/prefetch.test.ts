@@ -151,14 +151,15 @@ describe('createPrefetchCache', () => {
     expect(d.load).toHaveBeenCalledTimes(2);
   });
 
-  it('a taker of a request in flight that then fails gets undefined, not the error', async () => {
+  it('a taker of a request in flight that then fails gets its error, without asking twice', async () => {
     const c = cache();
     const d = deferred();
     c.prefetch('k', d.load);
     await settle();
     const taken = c.take('k');
     d.reject(new Error('backend down'));
-    await expect(taken).resolves.toBeUndefined();
+    await expect(taken).rejects.toThrow('backend down');
+    expect(d.load).toHaveBeenCalledTimes(1);
   });
 
   it('a load that throws synchronously is a failed prefetch too', async () => {
@@ -166,7 +167,21 @@ describe('createPrefetchCache', () => {
     c.prefetch('k', () => {
       throw new Error('no token');
     });
+    await settle();
     await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('the taker’s signal aborts the request it took', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    const controller = new AbortController();
+    const taken = c.take('k', controller.signal);
+    controller.abort();
+    expect(d.signals[0]?.aborted).toBe(true);
+    d.reject(d.signals[0]!.reason);
+    await expect(taken).rejects.toBeDefined();
   });
 
   it('drop aborts requests in flight and forgets held values', async () => {

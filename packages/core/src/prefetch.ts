@@ -7,12 +7,16 @@ import type { ProviderName } from './wire.ts';
  *
  * Rules that keep it safe: one request in flight per key; a value is handed out once (`take`)
  * and then forgotten; it is handed out only while it has more than `marginMs` of life left; an
- * unused value is dropped when it expires. A failed prefetch is dropped silently (the click then
- * asks the backend itself and reports any error).
+ * unused value is dropped when it expires. A prefetch that failed before anyone took it is dropped
+ * silently (the click then asks the backend itself and reports its own outcome); a click that took
+ * a request still in flight gets its outcome, error included, rather than asking twice.
  */
 export interface PrefetchCacheOptions<T> {
-  /** When a value stops working, in epoch milliseconds; `undefined` when the answer does not say. */
-  expiresAt: (value: T) => number | undefined;
+  /**
+   * When a value stops working, in epoch milliseconds; `undefined` when the answer does not say.
+   * Default: its ISO 8601 `expiresAt` (`LinkResponse`, `PaybisSessionResponse`).
+   */
+  expiresAt?: (value: T) => number | undefined;
   /** Life a value must have left to be handed out: the time to open the page with it. Default 5 s. */
   marginMs?: number;
   /** Longest a value is held, whatever its expiry. Default 2 minutes. */
@@ -29,10 +33,11 @@ export interface PrefetchCache<T> {
   prefetch(key: string, load: (signal: AbortSignal) => Promise<T>): void;
   /**
    * The prefetched value for `key`, held or still in flight, given out once: later calls get
-   * `undefined` until the next prefetch. Resolves to `undefined` when there is none, it failed,
-   * or it would expire within the margin.
+   * `undefined` until the next prefetch. Resolves to `undefined` when there is none or it would
+   * expire within the margin; rejects when the request it waited for failed. Aborting `signal`
+   * aborts that request.
    */
-  take(key: string): Promise<T | undefined>;
+  take(key: string, signal?: AbortSignal): Promise<T | undefined>;
   /** Forgets `key` (or every key), aborting a request in flight. */
   drop(key?: string): void;
 }
@@ -40,7 +45,7 @@ export interface PrefetchCache<T> {
 interface Entry<T> {
   controller: AbortController;
   fetchedAt: number;
-  /** Settles to a usable value or `undefined`; never rejects. */
+  /** Settles to a usable value or `undefined`, or rejects with the load's error. */
   result: Promise<T | undefined>;
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -67,7 +72,7 @@ export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
 
 /**
  * @example
- * const cache = createPrefetchCache<LinkResponse>({ expiresAt: isoExpiry });
+ * const cache = createPrefetchCache<LinkResponse>();
  * button.onpointerenter = () => cache.prefetch('okepay', (signal) => client.okepayLoginLink({ signal }));
  * button.onclick = async () => {
  *   const pending = openPending('new-tab');
@@ -75,13 +80,18 @@ export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
  *   pending.navigate(link.url);
  * };
  */
-export function createPrefetchCache<T>(options: PrefetchCacheOptions<T>): PrefetchCache<T> {
-  const { marginMs = 5_000, maxAgeMs = 120_000, now = Date.now } = options;
+export function createPrefetchCache<T>(options: PrefetchCacheOptions<T> = {}): PrefetchCache<T> {
+  const {
+    marginMs = 5_000,
+    maxAgeMs = 120_000,
+    now = Date.now,
+    expiresAt = isoExpiry as (value: T) => number | undefined,
+  } = options;
   const entries = new Map<string, Entry<T>>();
 
   /** How long `value`, fetched at `fetchedAt`, may still be handed out (≤ 0: not at all). */
   const usableFor = (value: T, fetchedAt: number) => {
-    const expiry = options.expiresAt(value);
+    const expiry = expiresAt(value);
     const until = Math.min(fetchedAt + maxAgeMs, expiry === undefined ? Infinity : expiry - marginMs);
     // NaN (an unparseable expiry) must count as expired, not as forever.
     return until - now() || 0;
@@ -106,35 +116,32 @@ export function createPrefetchCache<T>(options: PrefetchCacheOptions<T>): Prefet
         fetchedAt,
         result: Promise.resolve()
           .then(() => load(controller.signal))
-          .then(
-            (value) => {
-              const left = usableFor(value, fetchedAt);
-              if (entries.get(key) === entry) {
-                // Unused values go when they stop being usable; a failed one goes at once.
-                if (left > 0)
-                  entry.timer = setTimeout(
-                    () => entries.get(key) === entry && drop(key),
-                    Math.min(left, 2 ** 31 - 1),
-                  );
-                else entries.delete(key);
-              }
-              return left > 0 && !controller.signal.aborted ? value : undefined;
-            },
-            () => {
-              if (entries.get(key) === entry) entries.delete(key);
-              return undefined;
-            },
-          ),
+          .then((value) => {
+            const left = usableFor(value, fetchedAt);
+            if (entries.get(key) === entry) {
+              // Unused values go when they stop being usable.
+              if (left > 0)
+                entry.timer = setTimeout(
+                  () => entries.get(key) === entry && drop(key),
+                  Math.min(left, 2 ** 31 - 1),
+                );
+              else entries.delete(key);
+            }
+            return left > 0 && !controller.signal.aborted ? value : undefined;
+          }),
       };
+      // Nobody took it: a failure just goes (and is not an unhandled rejection).
+      entry.result.catch(() => entries.get(key) === entry && entries.delete(key));
       entries.set(key, entry);
     },
 
-    take(key) {
+    take(key, signal) {
       const entry = entries.get(key);
       if (!entry) return Promise.resolve(undefined);
-      // Claimed: nobody else gets it, and a drop no longer aborts the request the taker awaits.
+      // Claimed: nobody else gets it, and only the taker's signal may still abort it.
       entries.delete(key);
       clearTimeout(entry.timer);
+      signal?.addEventListener('abort', () => entry.controller.abort(signal.reason), { once: true });
       return entry.result.then((value) =>
         // Checked again on delivery: a held value may have aged since it arrived.
         value !== undefined && usableFor(value, entry.fetchedAt) > 0 ? value : undefined,

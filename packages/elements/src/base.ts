@@ -2,7 +2,6 @@ import {
   createHandoffClient,
   createPrefetchCache,
   HandoffError,
-  isoExpiry,
   type HandoffClient,
   type OpenResult,
   type PaybisWidgetMode,
@@ -68,7 +67,7 @@ export abstract class HandoffElement<T, State extends string = 'idle' | 'loading
   #own: [string, HandoffClient] | undefined;
   #cacheFor: HandoffClient | undefined;
   #inflight: AbortController | null = null;
-  #cache = createPrefetchCache<T>({ expiresAt: isoExpiry as (value: T) => number | undefined });
+  #cache = createPrefetchCache<T>();
 
   protected abstract readonly defaultLabel: string;
   /** Reads the attributes; throws a `HandoffError` naming a bad one. */
@@ -192,7 +191,7 @@ export abstract class HandoffElement<T, State extends string = 'idle' | 'loading
     const { signal } = controller;
     this.setState('loading' as State);
     this.#cache
-      .take(request.key)
+      .take(request.key, signal)
       .then((ready) => ready ?? request.load(client, signal))
       .then((value) => {
         if (signal.aborted) throw signal.reason;

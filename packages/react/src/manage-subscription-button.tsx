@@ -1,7 +1,11 @@
 import {
+  createPrefetchCache,
   openPending,
+  prefetchEnabled,
   TWOCHECKOUT_ACCESS_PAGES,
+  TWOCHECKOUT_PREFETCH_MIN_VALIDITY,
   type HandoffError,
+  type LinkResponse,
   type OpenResult,
   type OpenTarget,
   type TwoCheckoutAccessPage,
@@ -24,6 +28,12 @@ export interface ManageSubscriptionButtonBaseProps extends Omit<
   onOpen?: (result: OpenResult) => void;
   /** The link could not be obtained; the button shows `data-state="error"` until the next click. */
   onError?: (error: HandoffError) => void;
+  /**
+   * Fetch the link when the pointer rests on the button or it gets focus, so the click opens the
+   * page at once. A link is used once, only while valid. On by default for OkePay; 2Checkout opts
+   * in, with a `validityTime` of 30 seconds or more.
+   */
+  prefetch?: boolean;
 }
 
 export interface OkePayButtonProps extends ManageSubscriptionButtonBaseProps {
@@ -63,6 +73,7 @@ function checkProps({
   accessPage,
   validityTime,
   target,
+  prefetch,
 }: AnyButtonProps): void {
   if (target !== undefined && target !== 'new-tab' && target !== 'same-tab') {
     throw invalid('target', '"new-tab" or "same-tab"', target);
@@ -90,6 +101,12 @@ function checkProps({
     !(Number.isInteger(validityTime) && validityTime >= 5 && validityTime <= 300)
   ) {
     throw invalid('validityTime', 'whole seconds from 5 to 300', validityTime);
+  } else if (prefetch && !((validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY)) {
+    throw invalid(
+      'validityTime',
+      `at least ${TWOCHECKOUT_PREFETCH_MIN_VALIDITY} seconds with \`prefetch\` (a link must outlive the wait for the click)`,
+      validityTime,
+    );
   }
 }
 
@@ -114,13 +131,17 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       validityTime,
       asChild,
       target = 'new-tab',
+      prefetch,
       onOpen,
       onError,
       onClick,
+      onPointerEnter,
+      onFocus,
       children,
       ...rest
     } = props as AnyButtonProps;
     const client = useHandoffClient();
+    const [cache] = useState(() => createPrefetchCache<LinkResponse>());
     const [state, setState] = useState<ManageSubscriptionButtonState>('idle');
     // The request in flight, if any. A ref, not the state: two clicks can land before React
     // re-renders with `loading`, and the second must not start another request.
@@ -128,6 +149,19 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
 
     // Leaving the page mid-request: stop it; its handlers then neither navigate nor set state.
     useEffect(() => () => inflight.current?.abort(), []);
+    // A link fetched ahead belongs to this client (this customer) and this button's life.
+    useEffect(() => () => cache.drop(), [cache, client]);
+
+    const request =
+      provider === 'okepay'
+        ? undefined
+        : { subscriptionReference: subscriptionReference!, accessPage, validityTime };
+    const key = JSON.stringify(request ?? provider);
+    const load = (signal: AbortSignal) =>
+      request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal });
+    const warm = () => {
+      if (prefetchEnabled(provider as 'okepay', prefetch, validityTime)) cache.prefetch(key, load);
+    };
 
     const handleClick = composeEventHandlers(onClick, () => {
       if (inflight.current) return;
@@ -135,13 +169,9 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       const controller = (inflight.current = new AbortController());
       const { signal } = controller;
       setState('loading');
-      (provider === 'okepay'
-        ? client.okepayLoginLink({ signal })
-        : client.twocheckoutSso(
-            { subscriptionReference: subscriptionReference!, accessPage, validityTime },
-            { signal },
-          )
-      )
+      cache
+        .take(key, signal)
+        .then((link) => link ?? load(signal))
         .then(
           (link) => {
             if (signal.aborted) return pending.close();
@@ -167,6 +197,8 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       ...rest,
       ref,
       onClick: handleClick,
+      onPointerEnter: composeEventHandlers(onPointerEnter, warm),
+      onFocus: composeEventHandlers(onFocus, warm),
       'data-state': state,
       'aria-busy': loading || undefined,
       'aria-disabled': loading || rest['aria-disabled'],

@@ -346,7 +346,8 @@ describe('PaybisWidgetLauncher', () => {
   it('lets a click handler opt out with preventDefault', async () => {
     answers();
     const user = userEvent.setup();
-    render(wrap(<PaybisWidgetLauncher onClick={(e) => e.preventDefault()} />));
+    // Prefetch off: the hover before the click would otherwise fetch a session ahead.
+    render(wrap(<PaybisWidgetLauncher prefetch={false} onClick={(e) => e.preventDefault()} />));
     await user.click(screen.getByRole('button'));
     expect(screen.getByRole('button')).toHaveAttribute('data-state', 'idle');
     expect(bodies).toHaveLength(0);

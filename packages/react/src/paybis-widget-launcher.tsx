@@ -1,10 +1,13 @@
 import {
+  createPrefetchCache,
   HandoffError,
   openPaybisWidget,
   PAYBIS_WIDGET_MODES,
+  prefetchEnabled,
   preparePaybisWidget,
   type OpenResult,
   type PaybisSessionRequest,
+  type PaybisSessionResponse,
   type PaybisWidgetEvent,
   type PaybisWidgetMode,
 } from '@handoff/core';
@@ -43,6 +46,11 @@ export interface PaybisWidgetLauncherProps
   onError?: (error: HandoffError) => void;
   /** New tab / redirect: where the widget page opened (a blocked tab falls back to this one). */
   onOpen?: (result: OpenResult) => void;
+  /**
+   * Fetch the session when the pointer rests on the button or it gets focus, so the click opens
+   * the widget at once (default true). A session is used once, only while its token is valid.
+   */
+  prefetch?: boolean;
 }
 
 function invalid(prop: string, expected: string, got: unknown): TypeError {
@@ -89,7 +97,10 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       onClose,
       onError,
       onOpen,
+      prefetch,
       onClick,
+      onPointerEnter,
+      onFocus,
       children,
       ...rest
     } = props;
@@ -97,6 +108,7 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       throw invalid('mode', PAYBIS_WIDGET_MODES.map((m) => `"${m}"`).join(', '), mode);
     }
     const client = useHandoffClient();
+    const [cache] = useState(() => createPrefetchCache<PaybisSessionResponse>());
     const [state, setState] = useState<PaybisWidgetLauncherState>('idle');
     // Refs, not state: two clicks can land before React re-renders, and callbacks may change while open.
     const busy = useRef(false);
@@ -116,6 +128,28 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       },
       [],
     );
+    // A session fetched ahead belongs to this client (this customer) and this button's life.
+    useEffect(() => () => cache.drop(), [cache, client]);
+
+    // Unset params are dropped by JSON serialisation.
+    const request: PaybisSessionRequest = {
+      flow,
+      locale,
+      cryptoWalletAddress,
+      currencyCodeFrom,
+      currencyCodeTo,
+      amount,
+      successReturnURL,
+      failureReturnURL,
+    };
+    const key = JSON.stringify(request);
+    const warm = () => {
+      // An embedded widget with nowhere to go fails on click anyway: nothing to fetch for.
+      const placed = mode !== 'embedded' || resolveContainer(container);
+      if (!busy.current && placed && prefetchEnabled('paybis', prefetch)) {
+        cache.prefetch(key, (signal) => client.paybisSession(request, { signal }));
+      }
+    };
 
     const handleClick = composeEventHandlers(onClick, (_event: MouseEvent<HTMLButtonElement>) => {
       if (busy.current) return;
@@ -144,20 +178,9 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       inflight.current = controller;
       setState('loading');
 
-      // Unset params are dropped by JSON serialisation.
-      const request: PaybisSessionRequest = {
-        flow,
-        locale,
-        cryptoWalletAddress,
-        currencyCodeFrom,
-        currencyCodeTo,
-        amount,
-        successReturnURL,
-        failureReturnURL,
-      };
-
-      client
-        .paybisSession(request, { signal: controller.signal })
+      cache
+        .take(key, controller.signal)
+        .then((ready) => ready ?? client.paybisSession(request, { signal: controller.signal }))
         .then((session) =>
           openPaybisWidget(session, {
             mode,
@@ -203,6 +226,8 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       ...rest,
       ref,
       onClick: handleClick,
+      onPointerEnter: composeEventHandlers(onPointerEnter, warm),
+      onFocus: composeEventHandlers(onFocus, warm),
       'data-state': state,
       'data-mode': mode,
       'aria-busy': loading || undefined,

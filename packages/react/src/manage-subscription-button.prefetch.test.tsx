@@ -1,0 +1,189 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import type { ReactNode } from 'react';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HandoffProvider } from './handoff-provider.tsx';
+import { ManageSubscriptionButton } from './manage-subscription-button.tsx';
+
+const BACKEND = 'https://handoff.test';
+const server = setupServer();
+let requests: Array<{ path: string; body: unknown }> = [];
+let issued = 0;
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterAll(() => server.close());
+
+beforeEach(() => {
+  requests = [];
+  issued = 0;
+  server.use(
+    http.post(`${BACKEND}/v1/*`, async ({ request }) => {
+      const path = new URL(request.url).pathname;
+      requests.push({ path, body: await request.json() });
+      return HttpResponse.json({
+        url: `https://provider.test/login/${++issued}`,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+    }),
+  );
+});
+
+let tab: {
+  opener: unknown;
+  closed: boolean;
+  close: () => void;
+  location: { replace: ReturnType<typeof vi.fn> };
+};
+beforeEach(() => {
+  tab = { opener: {}, closed: false, close: vi.fn(), location: { replace: vi.fn() } };
+  vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
+});
+afterEach(() => {
+  server.resetHandlers();
+  vi.restoreAllMocks();
+});
+
+const wrap = (ui: ReactNode, token = 'hc_customer') => (
+  <HandoffProvider url={BACKEND} token={token}>
+    {ui}
+  </HandoffProvider>
+);
+
+const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('ManageSubscriptionButton prefetch', () => {
+  it('fetches the OkePay link when the pointer rests on it; the click opens it with no new request', async () => {
+    render(wrap(<ManageSubscriptionButton provider="okepay" />));
+    const button = screen.getByRole('button', { name: 'Manage subscription' });
+    fireEvent.pointerEnter(button);
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    fireEvent.click(button);
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/1'));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('fetches on keyboard focus, and uses a link once', async () => {
+    render(wrap(<ManageSubscriptionButton provider="okepay" />));
+    const button = screen.getByRole('button', { name: 'Manage subscription' });
+    fireEvent.focus(button);
+    await waitFor(() => expect(requests).toHaveLength(1));
+    fireEvent.click(button);
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'idle'));
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledTimes(1));
+    fireEvent.click(button);
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledTimes(2));
+    expect(tab.location.replace.mock.calls.map(([url]) => url)).toEqual([
+      'https://provider.test/login/1',
+      'https://provider.test/login/2',
+    ]);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('keeps the user’s pointer and focus handlers', async () => {
+    const onPointerEnter = vi.fn();
+    const onFocus = vi.fn();
+    render(
+      wrap(<ManageSubscriptionButton provider="okepay" onPointerEnter={onPointerEnter} onFocus={onFocus} />),
+    );
+    const button = screen.getByRole('button', { name: 'Manage subscription' });
+    fireEvent.pointerEnter(button);
+    fireEvent.focus(button);
+    expect(onPointerEnter).toHaveBeenCalledTimes(1);
+    expect(onFocus).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(requests).toHaveLength(1));
+  });
+
+  it('is off with prefetch={false}', async () => {
+    render(wrap(<ManageSubscriptionButton provider="okepay" prefetch={false} />));
+    fireEvent.pointerEnter(screen.getByRole('button', { name: 'Manage subscription' }));
+    await settled();
+    expect(requests).toHaveLength(0);
+  });
+
+  it('is opt-in for 2Checkout, and only with a validityTime of 30 s or more', async () => {
+    render(
+      wrap(
+        <>
+          <ManageSubscriptionButton provider="2checkout" subscriptionReference="S-1" validityTime={300}>
+            Default
+          </ManageSubscriptionButton>
+          <ManageSubscriptionButton
+            provider="2checkout"
+            subscriptionReference="S-1"
+            accessPage="change_card"
+            prefetch
+            validityTime={60}
+          >
+            Long
+          </ManageSubscriptionButton>
+        </>,
+      ),
+    );
+    fireEvent.pointerEnter(screen.getByRole('button', { name: 'Default' }));
+    await settled();
+    expect(requests).toHaveLength(0);
+    const long = screen.getByRole('button', { name: 'Long' });
+    fireEvent.pointerEnter(long);
+    await waitFor(() => expect(requests).toHaveLength(1));
+    expect(requests[0]).toEqual({
+      path: '/v1/2checkout/sso',
+      body: { subscriptionReference: 'S-1', accessPage: 'change_card', validityTime: 60 },
+    });
+    await settled();
+    fireEvent.click(long);
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/1'));
+    expect(requests).toHaveLength(1);
+  });
+
+  it('refuses prefetch with a 2Checkout validityTime under 30 s (development builds)', () => {
+    expect(() =>
+      render(
+        wrap(
+          <ManageSubscriptionButton
+            provider="2checkout"
+            subscriptionReference="S-1"
+            prefetch
+            validityTime={10}
+          />,
+        ),
+      ),
+    ).toThrow('Invalid prop `validityTime`');
+    expect(() =>
+      render(wrap(<ManageSubscriptionButton provider="2checkout" subscriptionReference="S-1" prefetch />)),
+    ).toThrow('Invalid prop `validityTime`');
+  });
+
+  it('does not use a link fetched for another customer', async () => {
+    const { rerender } = render(wrap(<ManageSubscriptionButton provider="okepay" />, 'hc_first'));
+    fireEvent.pointerEnter(screen.getByRole('button', { name: 'Manage subscription' }));
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    rerender(wrap(<ManageSubscriptionButton provider="okepay" />, 'hc_second'));
+    fireEvent.click(screen.getByRole('button', { name: 'Manage subscription' }));
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/2'));
+    expect(requests).toHaveLength(2);
+  });
+
+  it('does not use a link about to expire', async () => {
+    server.use(
+      http.post(`${BACKEND}/v1/okepay/login-link`, async ({ request }) => {
+        requests.push({ path: new URL(request.url).pathname, body: await request.json() });
+        ++issued;
+        const expiresIn = issued === 1 ? 2_000 : 60_000;
+        return HttpResponse.json({
+          url: `https://provider.test/login/${issued}`,
+          expiresAt: new Date(Date.now() + expiresIn).toISOString(),
+        });
+      }),
+    );
+    render(wrap(<ManageSubscriptionButton provider="okepay" />));
+    const button = screen.getByRole('button', { name: 'Manage subscription' });
+    fireEvent.pointerEnter(button);
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    fireEvent.click(button);
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/2'));
+  });
+});
