@@ -62,8 +62,22 @@ const meta = {
   args: { provider: 'okepay', onOpen: fn(), onError: fn() },
   argTypes: {
     target: { control: 'inline-radio', options: ['new-tab', 'same-tab'] },
+    prefetch: { control: 'boolean' },
   },
-  parameters: { msw: { handlers: [okepayLink, twocheckoutSso] } },
+  parameters: {
+    msw: { handlers: [okepayLink, twocheckoutSso] },
+    docs: {
+      description: {
+        component:
+          'Opens the customer’s subscription page at the provider, already logged in: the OkePay portal, or ' +
+          '2Checkout myAccount for one of their subscriptions. The tab opens inside the click and is sent to ' +
+          'the one-time link when it arrives (a blocked tab falls back to this one). States in `data-state`: ' +
+          '`idle`, `loading` (`aria-busy`), `error`. The link is fetched when the pointer rests on the button ' +
+          'or it gets focus (`prefetch`: on for OkePay; for 2Checkout opt in with `validityTime` ≥ 30). ' +
+          'Without React: `<handoff-manage-subscription>`.',
+      },
+    },
+  },
 } satisfies Meta<StoryArgs>;
 
 export default meta;

@@ -46,6 +46,7 @@ const backendError = (status: number, code: string, message: string): HttpHandle
 
 const meta = {
   title: 'Components/PaybisWidgetLauncher',
+  tags: ['autodocs'],
   component: PaybisWidgetLauncher,
   decorators: [
     (Story) => (
@@ -68,8 +69,21 @@ const meta = {
   argTypes: {
     mode: { control: 'inline-radio', options: ['overlay', 'embedded', 'new-tab', 'redirect'] },
     flow: { control: 'inline-radio', options: ['buyCrypto', 'sellCrypto'] },
+    prefetch: { control: 'boolean' },
   },
-  parameters: { msw: { handlers: session(LOGGED_IN) } },
+  parameters: {
+    msw: { handlers: session(LOGGED_IN) },
+    docs: {
+      description: {
+        component:
+          'Starts the Paybis on/off-ramp widget for the signed-in customer, logged in when Paybis already ' +
+          'knows them: as an overlay (default), embedded in a `container`, in a new tab or by redirect. ' +
+          'States in `data-state`: `idle`, `loading` (`aria-busy`), `open`, `error`. The session is fetched ' +
+          'when the pointer rests on the button or it gets focus (`prefetch`, default on), so the click ' +
+          'opens the widget at once. Without React: `<handoff-paybis-launcher>`.',
+      },
+    },
+  },
 } satisfies Meta<typeof PaybisWidgetLauncher>;
 
 export default meta;
