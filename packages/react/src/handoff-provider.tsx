@@ -45,7 +45,7 @@ export function HandoffProvider({ url, client, auth, children, ...flat }: Handof
           token,
           credentials,
           // Anything but a function is passed on as is, for the client to refuse it by name.
-          getToken: kind === 'function' ? () => latest.current!() : kind === 'undefined' ? undefined : kind,
+          getToken: kind === 'function' ? () => latest.current!() : latest.current,
         } as HandoffAuth,
       }),
     [client, url, token, credentials, kind],
@@ -58,7 +58,9 @@ export function useHandoffClient(): HandoffClient {
   const client = useContext(HandoffContext);
   if (!client) {
     throw new Error(
-      'useHandoffClient must be used inside <HandoffProvider>: wrap your app in <HandoffProvider url=… token=…>',
+      process.env.NODE_ENV !== 'production'
+        ? 'useHandoffClient must be used inside <HandoffProvider>: wrap your app in <HandoffProvider url=… token=…>'
+        : 'Handoff: no <HandoffProvider>.',
     );
   }
   return client;

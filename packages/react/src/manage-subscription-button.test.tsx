@@ -416,6 +416,18 @@ describe('ManageSubscriptionButton props', () => {
     }
   });
 
+  it('with asChild needs exactly one element as its child', () => {
+    expect(() =>
+      render(
+        wrap(
+          <ManageSubscriptionButton provider="okepay" asChild>
+            text
+          </ManageSubscriptionButton>,
+        ),
+      ),
+    ).toThrow('`asChild` needs exactly one React element');
+  });
+
   it('needs a HandoffProvider', () => {
     expect(() => render(<ManageSubscriptionButton provider="okepay" />)).toThrow(
       'useHandoffClient must be used inside <HandoffProvider>: wrap your app in <HandoffProvider url=… token=…>',

@@ -1,5 +1,4 @@
 import {
-  createPrefetchCache,
   openPending,
   prefetchEnabled,
   TWOCHECKOUT_ACCESS_PAGES,
@@ -10,18 +9,12 @@ import {
   type OpenTarget,
   type TwoCheckoutAccessPage,
 } from '@handoff/core';
-import { forwardRef, useEffect, useRef, useState, type ButtonHTMLAttributes } from 'react';
-import { useHandoffClient } from './handoff-provider.tsx';
-import { composeEventHandlers, Slot } from './slot.tsx';
+import { forwardRef } from 'react';
+import { useAction, type ActionProps } from './action.tsx';
 
 export type ManageSubscriptionButtonState = 'idle' | 'loading' | 'error';
 
-export interface ManageSubscriptionButtonBaseProps extends Omit<
-  ButtonHTMLAttributes<HTMLButtonElement>,
-  'onError' | 'type'
-> {
-  /** Render the single child element (a link, your design system's button) with this behaviour. */
-  asChild?: boolean;
+export interface ManageSubscriptionButtonBaseProps extends ActionProps {
   /** `new-tab` (default) or `same-tab`. A blocked new tab falls back to the same tab. */
   target?: OpenTarget;
   /** The provider page opened; `fallback` says when it was not where `target` asked. */
@@ -129,86 +122,29 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
       subscriptionReference,
       accessPage,
       validityTime,
-      asChild,
       target = 'new-tab',
       prefetch,
       onOpen,
       onError,
-      onClick,
-      onPointerEnter,
-      onFocus,
-      children,
       ...rest
     } = props as AnyButtonProps;
-    const client = useHandoffClient();
-    const [cache] = useState(() => createPrefetchCache<LinkResponse>());
-    const [state, setState] = useState<ManageSubscriptionButtonState>('idle');
-    // The request in flight, if any. A ref, not the state: two clicks can land before React
-    // re-renders with `loading`, and the second must not start another request.
-    const inflight = useRef<AbortController | null>(null);
-
-    // Leaving the page mid-request: stop it; its handlers then neither navigate nor set state.
-    useEffect(() => () => inflight.current?.abort(), []);
-    // A link fetched ahead belongs to this client (this customer) and this button's life.
-    useEffect(() => () => cache.drop(), [cache, client]);
-
     const request =
       provider === 'okepay'
         ? undefined
         : { subscriptionReference: subscriptionReference!, accessPage, validityTime };
-    const key = JSON.stringify(request ?? provider);
-    const load = (signal: AbortSignal) =>
-      request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal });
-    const warm = () => {
-      if (prefetchEnabled(provider as 'okepay', prefetch, validityTime)) cache.prefetch(key, load);
-    };
-
-    const handleClick = composeEventHandlers(onClick, () => {
-      if (inflight.current) return;
-      const pending = openPending(target);
-      const controller = (inflight.current = new AbortController());
-      const { signal } = controller;
-      setState('loading');
-      cache
-        .take(key, signal)
-        .then((link) => link ?? load(signal))
-        .then(
-          (link) => {
-            if (signal.aborted) return pending.close();
-            // Navigate before touching React state: the tab must leave about:blank as soon as the link is here.
-            const result = pending.navigate(link.url);
-            setState('idle');
-            onOpen?.(result);
-          },
-          (error: HandoffError) => {
-            pending.close();
-            if (signal.aborted) return;
-            setState('error');
-            onError?.(error);
-          },
-        )
-        .finally(() => {
-          inflight.current = null;
-        });
+    return useAction<LinkResponse, ManageSubscriptionButtonState>(rest, ref, 'Manage subscription', {
+      key: JSON.stringify(request ?? provider),
+      prefetch: () => prefetchEnabled(provider as 'okepay', prefetch, validityTime),
+      prepare: () => openPending(target),
+      load: (client, signal) =>
+        request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal }),
+      open: (link, pending, setState) => {
+        // Navigate before touching React state: the tab must leave about:blank as soon as the link is here.
+        const result = pending!.navigate(link.url);
+        setState('idle');
+        onOpen?.(result);
+      },
+      onError,
     });
-
-    const loading = state === 'loading';
-    const shared = {
-      ...rest,
-      ref,
-      onClick: handleClick,
-      onPointerEnter: composeEventHandlers(onPointerEnter, warm),
-      onFocus: composeEventHandlers(onFocus, warm),
-      'data-state': state,
-      'aria-busy': loading || undefined,
-      'aria-disabled': loading || rest['aria-disabled'],
-    };
-    return asChild ? (
-      <Slot {...shared}>{children}</Slot>
-    ) : (
-      <button type="button" {...shared}>
-        {children ?? 'Manage subscription'}
-      </button>
-    );
   },
 );

@@ -17,8 +17,8 @@ describe('server rendering', () => {
         </PaybisWidgetLauncher>
       </HandoffProvider>,
     );
-    expect(html).toContain('<button type="button" data-state="idle" data-mode="overlay">Buy crypto</button>');
-    expect(html).toContain('data-mode="embedded">Sell with Paybis</button>');
+    expect(html).toContain('<button type="button" data-mode="overlay" data-state="idle">Buy crypto</button>');
+    expect(html).toContain('data-mode="embedded" data-state="idle">Sell with Paybis</button>');
     expect(html).not.toContain('hc_customer');
   });
 });

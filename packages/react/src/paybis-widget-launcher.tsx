@@ -1,5 +1,4 @@
 import {
-  createPrefetchCache,
   HandoffError,
   openPaybisWidget,
   PAYBIS_WIDGET_MODES,
@@ -11,24 +10,12 @@ import {
   type PaybisWidgetEvent,
   type PaybisWidgetMode,
 } from '@handoff/core';
-import {
-  forwardRef,
-  useEffect,
-  useRef,
-  useState,
-  type ButtonHTMLAttributes,
-  type MouseEvent,
-  type RefObject,
-} from 'react';
-import { useHandoffClient } from './handoff-provider.tsx';
-import { composeEventHandlers, Slot } from './slot.tsx';
+import { forwardRef, useEffect, useRef, type RefObject } from 'react';
+import { useAction, type ActionProps } from './action.tsx';
 
 export type PaybisWidgetLauncherState = 'idle' | 'loading' | 'open' | 'error';
 
-export interface PaybisWidgetLauncherProps
-  extends Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onError' | 'type'>, PaybisSessionRequest {
-  /** Render the single child element (your design system's button) with this behaviour. */
-  asChild?: boolean;
+export interface PaybisWidgetLauncherProps extends ActionProps, PaybisSessionRequest {
   /**
    * `overlay` (default): the Paybis modal over the page. `embedded`: inside `container`.
    * `new-tab` / `redirect`: the widget page itself, in a tab opened in the click or in place.
@@ -59,15 +46,6 @@ function invalid(prop: string, expected: string, got: unknown): TypeError {
   );
 }
 
-function resolveContainer(container: PaybisWidgetLauncherProps['container']): HTMLElement | null {
-  if (!container) return null;
-  if ('current' in container) return container.current;
-  return container;
-}
-
-const asError = (error: unknown): HandoffError =>
-  error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error });
-
 /**
  * Starts the Paybis on/off-ramp widget for the signed-in customer: asks the backend for a
  * session (the customer's auth key and, when Paybis knows them, a one-time login token), loads
@@ -89,48 +67,33 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       amount,
       successReturnURL,
       failureReturnURL,
-      asChild,
       mode = 'overlay',
       container,
-      onEvent,
-      onComplete,
-      onClose,
-      onError,
-      onOpen,
+      onEvent: _onEvent,
+      onComplete: _onComplete,
+      onClose: _onClose,
+      onError: _onError,
+      onOpen: _onOpen,
       prefetch,
-      onClick,
-      onPointerEnter,
-      onFocus,
-      children,
       ...rest
     } = props;
     if (process.env.NODE_ENV !== 'production' && !PAYBIS_WIDGET_MODES.includes(mode)) {
       throw invalid('mode', PAYBIS_WIDGET_MODES.map((m) => `"${m}"`).join(', '), mode);
     }
-    const client = useHandoffClient();
-    const [cache] = useState(() => createPrefetchCache<PaybisSessionResponse>());
-    const [state, setState] = useState<PaybisWidgetLauncherState>('idle');
-    // Refs, not state: two clicks can land before React re-renders, and callbacks may change while open.
-    const busy = useRef(false);
-    const inflight = useRef<AbortController | null>(null);
-    const cleanupWidget = useRef<(() => void) | null>(null);
-    const callbacks = useRef({ onEvent, onComplete, onClose, onError, onOpen });
+    // Refs, not state: the callbacks may change while the widget is open, and an open widget is
+    // removed on unmount and on the next click.
+    const latest = useRef(props);
+    const widget = useRef<(() => void) | null>(null);
     useEffect(() => {
-      callbacks.current = { onEvent, onComplete, onClose, onError, onOpen };
+      latest.current = props;
     });
-
-    // Unmounting: stop a pending request and remove an open widget.
-    useEffect(
-      () => () => {
-        inflight.current?.abort();
-        cleanupWidget.current?.();
-        cleanupWidget.current = null;
-      },
-      [],
-    );
-    // A session fetched ahead belongs to this client (this customer) and this button's life.
-    useEffect(() => () => cache.drop(), [cache, client]);
-
+    const closeWidget = () => {
+      widget.current?.();
+      widget.current = null;
+    };
+    useEffect(() => closeWidget, []);
+    // Resolved when used: a ref to an element rendered after this button is set by then.
+    const place = () => (container && 'current' in container ? container.current : container);
     // Unset params are dropped by JSON serialisation.
     const request: PaybisSessionRequest = {
       flow,
@@ -142,102 +105,50 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       successReturnURL,
       failureReturnURL,
     };
-    const key = JSON.stringify(request);
-    const warm = () => {
-      // An embedded widget with nowhere to go fails on click anyway: nothing to fetch for.
-      const placed = mode !== 'embedded' || resolveContainer(container);
-      if (!busy.current && placed && prefetchEnabled('paybis', prefetch)) {
-        cache.prefetch(key, (signal) => client.paybisSession(request, { signal }));
-      }
-    };
+    let element: HTMLElement | null | undefined;
 
-    const handleClick = composeEventHandlers(onClick, (_event: MouseEvent<HTMLButtonElement>) => {
-      if (busy.current) return;
-      busy.current = true;
-      cleanupWidget.current?.();
-      cleanupWidget.current = null;
-
-      const fail = (error: HandoffError) => {
-        setState('error');
-        callbacks.current.onError?.(error);
-      };
-      const target = mode === 'embedded' ? resolveContainer(container) : null;
-      if (mode === 'embedded' && !target) {
-        busy.current = false;
-        fail(
-          new HandoffError(
-            'bad_request',
-            'PaybisWidgetLauncher: mode="embedded" needs a `container` element.',
-          ),
-        );
-        return;
-      }
-      // Inside the click, before any await: the only moment a browser lets a new tab open.
-      const pending = preparePaybisWidget(mode);
-      const controller = new AbortController();
-      inflight.current = controller;
-      setState('loading');
-
-      cache
-        .take(key, controller.signal)
-        .then((ready) => ready ?? client.paybisSession(request, { signal: controller.signal }))
-        .then((session) =>
+    return useAction<PaybisSessionResponse, PaybisWidgetLauncherState>(
+      { ...rest, 'data-mode': mode } as ActionProps,
+      ref,
+      flow === 'sellCrypto' ? 'Sell crypto' : 'Buy crypto',
+      {
+        key: JSON.stringify(request),
+        // An embedded widget with nowhere to go fails on click anyway: nothing to fetch for.
+        prefetch: () => (mode !== 'embedded' || !!place()) && prefetchEnabled('paybis', prefetch),
+        prepare: () => {
+          closeWidget();
+          element = place();
+          if (mode === 'embedded' && !element) {
+            throw new HandoffError('bad_request', 'Handoff: the embedded Paybis widget needs a `container`.');
+          }
+          return preparePaybisWidget(mode);
+        },
+        load: (client, signal) => client.paybisSession(request, { signal }),
+        open: (session, pending, setState, signal) =>
           openPaybisWidget(session, {
             mode,
-            container: target,
+            container: element,
             pending,
-            signal: controller.signal,
-            onEvent: (event) => callbacks.current.onEvent?.(event),
-            onComplete: (event) => callbacks.current.onComplete?.(event),
-            onError: (error) => callbacks.current.onError?.(error),
-            onOpen: (result) => callbacks.current.onOpen?.(result),
+            signal,
+            onEvent: (event) => latest.current.onEvent?.(event),
+            onComplete: (event) => latest.current.onComplete?.(event),
+            onError: (error) => latest.current.onError?.(error),
+            onOpen: (result) => latest.current.onOpen?.(result),
             onClose: () => {
-              cleanupWidget.current = null;
+              widget.current = null;
               setState('idle');
-              callbacks.current.onClose?.();
+              latest.current.onClose?.();
             },
-          }),
-        )
-        .then(
-          (cleanup) => {
-            if (controller.signal.aborted) return cleanup();
+          }).then((cleanup) => {
+            if (signal.aborted) return cleanup();
             if (mode === 'overlay' || mode === 'embedded') {
-              cleanupWidget.current = cleanup;
+              widget.current = cleanup;
               setState('open');
-            } else if (mode === 'new-tab') {
-              setState('idle');
-            }
+            } else if (mode === 'new-tab') setState('idle');
             // redirect: this page is being replaced; stay `loading` until it goes.
-          },
-          (error: unknown) => {
-            pending?.close();
-            if (controller.signal.aborted) return;
-            fail(asError(error));
-          },
-        )
-        .finally(() => {
-          busy.current = false;
-          if (inflight.current === controller) inflight.current = null;
-        });
-    });
-
-    const loading = state === 'loading';
-    const shared = {
-      ...rest,
-      ref,
-      onClick: handleClick,
-      onPointerEnter: composeEventHandlers(onPointerEnter, warm),
-      onFocus: composeEventHandlers(onFocus, warm),
-      'data-state': state,
-      'data-mode': mode,
-      'aria-busy': loading || undefined,
-      'aria-disabled': loading || rest['aria-disabled'],
-    };
-    if (asChild) return <Slot {...shared}>{children}</Slot>;
-    return (
-      <button type="button" {...shared}>
-        {children ?? (flow === 'sellCrypto' ? 'Sell crypto' : 'Buy crypto')}
-      </button>
+          }),
+        onError: (error) => latest.current.onError?.(error),
+      },
     );
   },
 );

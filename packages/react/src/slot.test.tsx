@@ -1,33 +1,44 @@
 import { render, screen } from '@testing-library/react';
-import { createRef, type SyntheticEvent } from 'react';
+import { createRef, type ReactElement, type Ref, type SyntheticEvent } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { composeEventHandlers, Slot } from './slot.tsx';
+import { childRef, composeEventHandlers, slot, useComposedRefs } from './slot.tsx';
 
-describe('Slot', () => {
+type AnyProps = Record<string, unknown>;
+
+/** What a component with `asChild` does: compose its ref with the child's, then merge. */
+function AsChild({ child, props }: { child: ReactElement<AnyProps>; props: AnyProps }) {
+  const ref = useComposedRefs(props.ref as Ref<unknown>, childRef(child));
+  return slot(child, { ...props, ref });
+}
+
+describe('slot', () => {
   it('merges props into its child: handlers chained child first, styles, classes, both refs', () => {
     const calls: string[] = [];
     const slotRef = createRef<HTMLElement>();
-    const childRef = createRef<HTMLAnchorElement>();
+    const ownRef = createRef<HTMLAnchorElement>();
     render(
-      <Slot
-        ref={slotRef}
-        onClick={() => calls.push('slot')}
-        className="a"
-        style={{ color: 'red', margin: 1 }}
-        title="from slot"
-        data-state="idle"
-      >
-        <a
-          href="#x"
-          ref={childRef}
-          onClick={() => calls.push('child')}
-          className="b"
-          style={{ color: 'blue' }}
-          title="mine"
-        >
-          go
-        </a>
-      </Slot>,
+      <AsChild
+        props={{
+          ref: slotRef,
+          onClick: () => calls.push('slot'),
+          className: 'a',
+          style: { color: 'red', margin: 1 },
+          title: 'from slot',
+          'data-state': 'idle',
+        }}
+        child={
+          <a
+            href="#x"
+            ref={ownRef}
+            onClick={() => calls.push('child')}
+            className="b"
+            style={{ color: 'blue' }}
+            title="mine"
+          >
+            go
+          </a>
+        }
+      />,
     );
     const link = screen.getByRole('link', { name: 'go' });
     link.click();
@@ -38,21 +49,36 @@ describe('Slot', () => {
     expect(link).toHaveAttribute('title', 'mine');
     expect(link).toHaveAttribute('data-state', 'idle');
     expect(slotRef.current).toBe(link);
-    expect(childRef.current).toBe(link);
+    expect(ownRef.current).toBe(link);
   });
 
-  it('refuses anything but a single element with a clear message', () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(() => render(<Slot>text</Slot>)).toThrow('`asChild` needs exactly one React element');
-    expect(() =>
-      render(
-        <Slot>
-          <span />
-          <span />
-        </Slot>,
-      ),
-    ).toThrow('`asChild` needs exactly one React element');
-    vi.restoreAllMocks();
+  it('keeps a child without a ref, class or style as it is and still sets the slot ref', () => {
+    const slotRef = createRef<HTMLElement>();
+    render(<AsChild props={{ ref: slotRef, className: 'a' }} child={<button type="button">b</button>} />);
+    const button = screen.getByRole('button', { name: 'b' });
+    expect(button.className).toBe('a');
+    expect(slotRef.current).toBe(button);
+  });
+});
+
+describe('useComposedRefs', () => {
+  it('feeds object and callback refs, and keeps one callback while they stay the same', () => {
+    const object = createRef<HTMLElement>();
+    const callback = vi.fn();
+    const seen: unknown[] = [];
+    function Probe() {
+      const ref = useComposedRefs<HTMLElement>(object, callback);
+      seen.push(ref);
+      return <span ref={ref}>x</span>;
+    }
+    const { rerender, unmount } = render(<Probe />);
+    rerender(<Probe />);
+    expect(seen[1]).toBe(seen[0]);
+    expect(object.current).toBe(screen.getByText('x'));
+    expect(callback).toHaveBeenCalledTimes(1);
+    unmount();
+    expect(object.current).toBeNull();
+    expect(callback).toHaveBeenLastCalledWith(null);
   });
 });
 

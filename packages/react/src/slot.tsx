@@ -1,15 +1,14 @@
 import {
   cloneElement,
-  forwardRef,
-  isValidElement,
   useMemo,
-  type HTMLAttributes,
+  version,
   type ReactElement,
-  type ReactNode,
   type Ref,
   type RefCallback,
   type SyntheticEvent,
 } from 'react';
+
+type AnyProps = Record<string, unknown>;
 
 /**
  * Calls the user's handler first, then ours unless the user called `preventDefault()`: the
@@ -31,47 +30,32 @@ export function useComposedRefs<T>(a: Ref<T> | undefined, b: Ref<T> | undefined)
     () => (node: T | null) => {
       for (const ref of [a, b]) {
         if (typeof ref === 'function') ref(node);
-        else if (ref) (ref as { current: T | null }).current = node;
+        else if (ref) ref.current = node;
       }
     },
     [a, b],
   );
 }
 
-type RefHolder = { ref?: Ref<unknown> };
-
 /**
  * The child's own ref: React 19 keeps it in `props.ref`, React 18 on `element.ref`. Each version
- * guards the other place with a warning getter, so read the one that is not guarded.
+ * warns when the other place is read, so read only the one this version uses.
  */
-function childRef(element: ReactElement): Ref<unknown> | undefined {
-  const props = element.props as RefHolder;
-  const warns = (target: object) =>
-    (Object.getOwnPropertyDescriptor(target, 'ref')?.get as { isReactWarning?: boolean } | undefined)
-      ?.isReactWarning;
-  if (warns(props)) return (element as RefHolder).ref;
-  return warns(element) ? props.ref : (props.ref ?? (element as RefHolder).ref);
-}
-
-export interface SlotProps extends HTMLAttributes<HTMLElement> {
-  children?: ReactNode;
-}
-
-type AnyProps = Record<string, unknown>;
+export const childRef = <T,>(element: ReactElement<AnyProps>): Ref<T> | undefined =>
+  ((parseInt(version) > 18 ? element.props : element) as { ref?: Ref<T> }).ref;
 
 /**
- * Renders its single child element with the slot's props merged in (for `asChild`): handlers
- * are chained child first, styles merged, class names joined, refs composed; other child props win.
+ * Renders `element` with `props` merged in (for `asChild`): handlers are chained child first,
+ * styles merged, class names joined; other child props win. `props.ref` replaces the child's
+ * ref, so it must already feed it (`useComposedRefs(ref, childRef(element))`).
  */
-export const Slot = forwardRef<HTMLElement, SlotProps>(function Slot({ children, ...slot }, forwardedRef) {
-  const element = isValidElement(children) ? children : undefined;
-  const ref = useComposedRefs(forwardedRef, element && childRef(element));
-  if (!element) throw new Error('Handoff: `asChild` needs exactly one React element as its child.');
-  const own = element.props as AnyProps;
-  const merged: AnyProps = { ...slot, ...own, ref };
-  for (const [key, ours] of Object.entries(slot)) {
+export function slot(element: ReactElement<AnyProps>, props: AnyProps): ReactElement {
+  const own = element.props;
+  const merged: AnyProps = { ...props, ...own };
+  for (const key in props) {
+    const ours = props[key];
     const theirs = own[key];
-    // Among DOM props only event handlers are functions.
+    // Among DOM props only event handlers are functions (the ref is set below).
     if (typeof ours === 'function' && typeof theirs === 'function') {
       merged[key] = (...args: unknown[]) => {
         theirs(...args);
@@ -79,7 +63,9 @@ export const Slot = forwardRef<HTMLElement, SlotProps>(function Slot({ children,
       };
     }
   }
-  if (slot.style && own.style) merged.style = { ...slot.style, ...own.style };
-  if (slot.className && own.className) merged.className = `${slot.className} ${own.className as string}`;
+  if (props.style && own.style) merged.style = { ...props.style, ...own.style };
+  if (props.className && own.className)
+    merged.className = `${props.className as string} ${own.className as string}`;
+  merged.ref = props.ref;
   return cloneElement(element, merged);
-});
+}

@@ -1,0 +1,127 @@
+import { createPrefetchCache, HandoffError, type HandoffClient, type PendingWindow } from '@handoff/core';
+import {
+  isValidElement,
+  useEffect,
+  useRef,
+  useState,
+  type ButtonHTMLAttributes,
+  type ForwardedRef,
+  type ReactElement,
+  type ReactNode,
+} from 'react';
+import { useHandoffClient } from './handoff-provider.tsx';
+import { childRef, composeEventHandlers, slot, useComposedRefs } from './slot.tsx';
+
+/** The props every Handoff button takes besides its own. */
+export interface ActionProps extends Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onError' | 'type'> {
+  /** Render the single child element (a link, your design system's button) with this behaviour. */
+  asChild?: boolean;
+}
+
+/** What a button does; the mechanics around it are `useAction`'s. */
+export interface Action<T, S extends string> {
+  /** Identifies the request: what was fetched ahead for another request is not used for this one. */
+  key: string;
+  /** Whether to fetch ahead now that the customer shows intent (pointer resting on it, focus). */
+  prefetch: () => boolean;
+  /** Runs inside the click, before any await: the only moment a browser lets a new tab open. */
+  prepare: () => PendingWindow | undefined;
+  /** Asks the backend for the link or session. */
+  load: (client: HandoffClient, signal: AbortSignal) => Promise<T>;
+  /** Opens what `load` got (never once aborted); a rejection shows and reports the error. */
+  open: (
+    value: T,
+    pending: PendingWindow | undefined,
+    setState: (state: S) => void,
+    signal: AbortSignal,
+  ) => unknown;
+  onError: ((error: HandoffError) => void) | undefined;
+}
+
+/**
+ * The mechanics both components share: one request at a time, started inside the click (or
+ * taken from what was fetched ahead on intent); aborted when the component unmounts, its
+ * handlers then neither navigate nor set state; `data-state`, and `aria-busy` while loading; a
+ * failure closes the pending tab, shows `error` and is reported as a `HandoffError`. Renders a
+ * `<button>`, or with `asChild` the single child element.
+ */
+export function useAction<T extends { expiresAt?: string }, S extends string>(
+  { asChild, children, onClick, onPointerEnter, onFocus, ...rest }: ActionProps,
+  ref: ForwardedRef<HTMLButtonElement>,
+  label: ReactNode,
+  action: Action<T, S | 'idle' | 'loading' | 'error'>,
+): ReactElement {
+  const client = useHandoffClient();
+  const [cache] = useState(() => createPrefetchCache<T>());
+  const [state, setState] = useState<string>('idle');
+  // The request in flight. A ref, not the state: two clicks can land before React re-renders
+  // with `loading`, and the second must not start another request.
+  const inflight = useRef<AbortController | null>(null);
+  useEffect(() => () => inflight.current?.abort(), []);
+  // What was fetched ahead belongs to this client (this customer) and this button's life.
+  useEffect(() => () => cache.drop(), [cache, client]);
+
+  const element = asChild && isValidElement<Record<string, unknown>>(children) ? children : undefined;
+  if (process.env.NODE_ENV !== 'production' && asChild && !element) {
+    throw new Error('Handoff: `asChild` needs exactly one React element as its child.');
+  }
+  const composedRef = useComposedRefs<HTMLButtonElement>(ref, element && childRef(element));
+
+  const load = (signal: AbortSignal) => action.load(client, signal);
+  const warm = () => {
+    if (!inflight.current && action.prefetch()) cache.prefetch(action.key, load);
+  };
+
+  const click = () => {
+    if (inflight.current) return;
+    const controller = new AbortController();
+    const { signal } = controller;
+    let pending: PendingWindow | undefined;
+    const fail = (error: unknown) => {
+      pending?.close();
+      if (signal.aborted) return;
+      setState('error');
+      action.onError?.(
+        error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error }),
+      );
+    };
+    try {
+      pending = action.prepare();
+    } catch (error) {
+      return fail(error);
+    }
+    inflight.current = controller;
+    setState('loading');
+    cache
+      .take(action.key, signal)
+      .then((ready) => ready ?? load(signal))
+      .then((value) => {
+        // Aborted (unmounted) after the answer came: `fail` closes the pending tab and stays silent.
+        signal.throwIfAborted();
+        return action.open(value, pending, setState, signal);
+      })
+      .catch(fail)
+      .finally(() => {
+        inflight.current = null;
+      });
+  };
+
+  const loading = state === 'loading';
+  const props = {
+    ...rest,
+    ref: composedRef,
+    onClick: composeEventHandlers(onClick, click),
+    onPointerEnter: composeEventHandlers(onPointerEnter, warm),
+    onFocus: composeEventHandlers(onFocus, warm),
+    'data-state': state,
+    'aria-busy': loading || undefined,
+    'aria-disabled': loading || rest['aria-disabled'],
+  };
+  return element ? (
+    slot(element, props)
+  ) : (
+    <button type="button" {...props}>
+      {children ?? label}
+    </button>
+  );
+}
