@@ -6,11 +6,12 @@ import { ROOT } from './lib/stack.ts';
 import { runBrowser, type BrowserResult } from './parts/browser.ts';
 import { runLatency, type LatencyResult } from './parts/latency.ts';
 import { runMemory, type MemoryResult } from './parts/memory.ts';
+import { measurePrefetch, prefetchTable } from './parts/prefetch.ts';
 import { runSize, type SizeResult } from './parts/size.ts';
 import { runThroughput, type ThroughputResult } from './parts/throughput.ts';
 import { evaluateTargets, renderMarkdown, renderTable, type Results } from './report.ts';
 
-const PARTS = ['throughput', 'latency', 'browser', 'size', 'memory'] as const;
+const PARTS = ['throughput', 'latency', 'browser', 'prefetch', 'size', 'memory'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `Usage: npm run bench -- [--only PART[,PART]] [--rounds N] [--quick]
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     ...(previous.browser ? { browser: previous.browser } : {}),
     ...(previous.size ? { size: previous.size } : {}),
     ...(previous.memory ? { memory: previous.memory } : {}),
+    ...(previous.prefetch ? { prefetch: previous.prefetch } : {}),
     targets: [],
   };
 
@@ -130,6 +132,14 @@ async function main(): Promise<void> {
           log,
         })) satisfies BrowserResult;
         break;
+      case 'prefetch':
+        // Click to provider page with and without prefetch on intent (pointer rests, then clicks).
+        results.prefetch = await measurePrefetch({
+          latenciesMs: [0, 100],
+          rounds: rounds ?? (quick ? 2 : 5),
+          log,
+        });
+        break;
       case 'size':
         results.size = (await runSize(log)) satisfies SizeResult;
         break;
@@ -148,6 +158,10 @@ async function main(): Promise<void> {
   await writeFile(RESULTS_PATH, `${JSON.stringify(results, null, 2)}\n`);
   console.log('');
   console.log(renderTable(results));
+  if (results.prefetch)
+    console.log(
+      `\nClick to provider page, p50, without and with prefetch:\n${prefetchTable(results.prefetch)}`,
+    );
   if (markdown) console.log(`\n${renderMarkdown(results)}`);
   console.log(
     `\n${results.machine.cpus} CPUs (${results.machine.cpuModel}), Node ${results.machine.node}, ` +

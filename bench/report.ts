@@ -1,3 +1,4 @@
+import type { PrefetchResult } from './parts/prefetch.ts';
 import type { BrowserResult } from './parts/browser.ts';
 import type { LatencyResult } from './parts/latency.ts';
 import type { MemoryResult } from './parts/memory.ts';
@@ -28,6 +29,7 @@ export interface Results {
   browser?: BrowserResult;
   size?: SizeResult;
   memory?: MemoryResult;
+  prefetch?: PrefetchResult;
   targets: TargetCheck[];
 }
 

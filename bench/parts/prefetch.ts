@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BrowserContext, Page, Request } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { startDemo } from './demo.ts';
+import { startDemo } from '../../test/demo/demo.ts';
+import { launchChromium } from '../../test/support/browser.ts';
 
 /**
  * Click to provider page, with and without intent prefetch, in Chromium on the demo.
@@ -15,7 +15,7 @@ import { startDemo } from './demo.ts';
  *   `prefetch="false"`. On the React page, which the measurement does not change, the pointer
  *   arrives and clicks at once: the request then starts with the click, as without prefetch.
  *
- * Run it alone with `tsx test/demo/measure-prefetch.ts [--rounds 10] [--latency 0,100]
+ * Run it alone with `npx tsx bench/parts/prefetch.ts [--rounds 10] [--latency 0,100]
  * [--pages elements,react]`, or
  * call `measurePrefetch` from the benchmark runner.
  */
