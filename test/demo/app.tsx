@@ -40,6 +40,9 @@ function App() {
     <>
       <header>
         <strong>Acme Cloud</strong>
+        <a href="/elements.html" style={{ color: 'inherit' }}>
+          Same page without React
+        </a>
         <form action="/api/sign-in" method="get">
           <label>
             Signed in as{' '}
@@ -131,6 +134,9 @@ function Account() {
                     provider="2checkout"
                     subscriptionReference={reference}
                     accessPage={accessPage}
+                    // A 60-second link is long enough to fetch ahead on hover or focus.
+                    validityTime={60}
+                    prefetch
                     aria-label={`${label} ${reference}`}
                     onError={setError}
                     onOpen={() => setError(null)}
