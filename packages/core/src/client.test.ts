@@ -187,6 +187,33 @@ describe('createHandoffClient errors', () => {
     expect(error).toMatchObject({ code: 'aborted' });
   });
 
+  it('gives up on a backend that never answers, after timeoutMs, with a network error', async () => {
+    server.use(
+      http.post(`${BASE}/v1/okepay/login-link`, async () => {
+        await delay('infinite');
+        return HttpResponse.json(link);
+      }),
+    );
+    const hung = createHandoffClient({ url: BASE, auth: { token: 'hc_customer' }, timeoutMs: 50 });
+    const error = await hung.okepayLoginLink().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HandoffNetworkError);
+    expect((error as HandoffNetworkError).cause).toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('still reports a caller abort as an abort while the deadline runs', async () => {
+    server.use(
+      http.post(`${BASE}/v1/okepay/login-link`, async () => {
+        await delay('infinite');
+        return HttpResponse.json(link);
+      }),
+    );
+    const controller = new AbortController();
+    const slow = createHandoffClient({ url: BASE, auth: { token: 'hc_customer' }, timeoutMs: 60_000 });
+    const pending = slow.okepayLoginLink({ signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(HandoffAbortError);
+  });
+
   it('does not send a request when the signal is already aborted', async () => {
     const seen = answer('post', '/v1/okepay/login-link', link);
     const controller = new AbortController();

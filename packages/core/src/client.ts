@@ -28,6 +28,12 @@ export interface HandoffClientOptions {
   auth: HandoffAuth;
   /** Defaults to the global `fetch`; tests and special runtimes may pass their own. */
   fetch?: typeof fetch;
+  /**
+   * How long to wait for the backend before giving up with a `network_error`, so a backend that
+   * accepts the connection but never answers cannot leave a button loading. Default 30 000 ms
+   * (above the backend's own provider timeouts).
+   */
+  timeoutMs?: number;
 }
 
 export interface RequestOptions {
@@ -105,6 +111,7 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
   // One function for every route keeps the bundle small: the routes differ only in path, body and shape.
   const call = async <T>(path: string, body: unknown, shape: Shape, o?: RequestOptions): Promise<T> => {
     const signal = o?.signal;
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? 30_000);
     const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
     if (!credentials) {
       let value: unknown;
@@ -126,7 +133,8 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
         method: body ? 'POST' : undefined,
         headers,
         body: body ? JSON.stringify(body) : null,
-        signal,
+        // AbortSignal.any is recent; without it the caller's signal alone applies.
+        signal: signal && AbortSignal.any ? AbortSignal.any([signal, deadline]) : (signal ?? deadline),
         // Cross-origin cookies only in embedded mode: a token needs none (the default is same-origin).
         credentials,
       });
