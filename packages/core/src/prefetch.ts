@@ -42,13 +42,13 @@ export interface PrefetchCache<T> {
   drop(key?: string): void;
 }
 
-interface Entry<T> {
-  controller: AbortController;
-  fetchedAt: number;
-  /** Settles to a usable value or `undefined`, or rejects with the load's error. */
-  result: Promise<T | undefined>;
-  timer?: ReturnType<typeof setTimeout>;
-}
+/** A request in flight or its value: the load's outcome, its controller, the check on delivery, the expiry timer. */
+type Entry<T> = [
+  result: Promise<T>,
+  controller: AbortController,
+  usable: (value: T) => T | undefined,
+  timer?: ReturnType<typeof setTimeout>,
+];
 
 /** The shortest 2Checkout link validity (seconds) with which prefetching may be turned on. */
 export const TWOCHECKOUT_PREFETCH_MIN_VALIDITY = 30;
@@ -80,72 +80,55 @@ export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
  *   pending.navigate(link.url);
  * };
  */
-export function createPrefetchCache<T>(options: PrefetchCacheOptions<T> = {}): PrefetchCache<T> {
-  const {
-    marginMs = 5_000,
-    maxAgeMs = 120_000,
-    now = Date.now,
-    expiresAt = isoExpiry as (value: T) => number | undefined,
-  } = options;
+export function createPrefetchCache<T>({
+  marginMs = 5_000,
+  maxAgeMs = 120_000,
+  now = Date.now,
+  expiresAt = isoExpiry as (value: T) => number | undefined,
+}: PrefetchCacheOptions<T> = {}): PrefetchCache<T> {
   const entries = new Map<string, Entry<T>>();
-
-  /** How long `value`, fetched at `fetchedAt`, may still be handed out (≤ 0: not at all). */
-  const usableFor = (value: T, fetchedAt: number) => {
-    const expiry = expiresAt(value);
-    const until = Math.min(fetchedAt + maxAgeMs, expiry === undefined ? Infinity : expiry - marginMs);
-    // NaN (an unparseable expiry) must count as expired, not as forever.
-    return until - now() || 0;
-  };
-
-  const drop = (key?: string) => {
-    for (const [k, entry] of entries) {
-      if (key !== undefined && k !== key) continue;
-      entries.delete(k);
-      clearTimeout(entry.timer);
-      entry.controller.abort();
-    }
-  };
+  const drop = (key?: string) =>
+    entries.forEach(([, controller, , timer], k) => {
+      if (key === undefined || k === key) {
+        entries.delete(k);
+        clearTimeout(timer);
+        controller.abort();
+      }
+    });
 
   return {
     prefetch(key, load) {
       if (entries.has(key)) return;
       const controller = new AbortController();
       const fetchedAt = now();
-      const entry: Entry<T> = {
-        controller,
-        fetchedAt,
-        result: Promise.resolve()
-          .then(() => load(controller.signal))
-          .then((value) => {
-            const left = usableFor(value, fetchedAt);
-            if (entries.get(key) === entry) {
-              // Unused values go when they stop being usable.
-              if (left > 0)
-                entry.timer = setTimeout(
-                  () => entries.get(key) === entry && drop(key),
-                  Math.min(left, 2 ** 31 - 1),
-                );
-              else entries.delete(key);
-            }
-            return left > 0 && !controller.signal.aborted ? value : undefined;
-          }),
+      /** How long `value` may still be handed out (≤ 0, or NaN for an unparseable expiry: not at all). */
+      const left = (value: T) =>
+        Math.min(fetchedAt + maxAgeMs, (expiresAt(value) ?? Infinity) - marginMs) - now();
+      /** Unused values go when they stop being usable; a failure nobody took just goes. */
+      const settle = (ms: number) => {
+        if (entries.get(key) !== entry) return;
+        if (ms > 0) entry[3] = setTimeout(settle, Math.min(ms, 2 ** 31 - 1), 0);
+        else entries.delete(key);
       };
-      // Nobody took it: a failure just goes (and is not an unhandled rejection).
-      entry.result.catch(() => entries.get(key) === entry && entries.delete(key));
+      const entry: Entry<T> = [
+        Promise.resolve().then(() => load(controller.signal)),
+        controller,
+        (value) => (left(value) > 0 && !controller.signal.aborted ? value : undefined),
+      ];
+      // Also marks a rejection handled: nobody may ever take it.
+      entry[0].then((value) => settle(left(value)), settle);
       entries.set(key, entry);
     },
 
-    take(key, signal) {
+    async take(key, signal) {
       const entry = entries.get(key);
-      if (!entry) return Promise.resolve(undefined);
+      if (!entry) return;
       // Claimed: nobody else gets it, and only the taker's signal may still abort it.
       entries.delete(key);
-      clearTimeout(entry.timer);
-      signal?.addEventListener('abort', () => entry.controller.abort(signal.reason), { once: true });
-      return entry.result.then((value) =>
-        // Checked again on delivery: a held value may have aged since it arrived.
-        value !== undefined && usableFor(value, entry.fetchedAt) > 0 ? value : undefined,
-      );
+      clearTimeout(entry[3]);
+      signal?.addEventListener('abort', () => entry[1].abort(signal.reason));
+      // Checked on delivery: a held value may have aged since it arrived.
+      return entry[0].then(entry[2]);
     },
 
     drop,
