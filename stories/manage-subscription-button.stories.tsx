@@ -195,3 +195,82 @@ export const AsChild: Story = {
     </ManageSubscriptionButton>
   ),
 };
+
+/** A backend error answer for the 2Checkout route, as `POST /v1/2checkout/sso` sends it. */
+function twocheckoutError(status: number, code: string, message: string): HttpHandler {
+  return http.post(`${BACKEND}/v1/2checkout/sso`, () =>
+    HttpResponse.json({ error: { code, message } }, { status }),
+  );
+}
+
+/** Clicks the 2Checkout button and checks the error state and what `onError` received. */
+function expectTwoCheckoutError(code: string, status: number): Story['play'] {
+  return async ({ args, canvasElement }) => {
+    const button = within(canvasElement).getByRole('button', { name: 'Update card' });
+    await userEvent.click(button);
+    await expect(button).toHaveAttribute('data-state', 'error');
+    await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code, status }));
+  };
+}
+
+const twocheckoutArgs = {
+  provider: '2checkout',
+  subscriptionReference: 'B2C1A9F0',
+  accessPage: 'change_card',
+  children: 'Update card',
+} as const;
+
+/** 2Checkout error: the subscription is not one of this customer's (403 `forbidden`). */
+export const TwoCheckoutForbidden: Story = {
+  args: { ...twocheckoutArgs, subscriptionReference: 'SOMEONE-ELSES' },
+  parameters: {
+    msw: {
+      handlers: [twocheckoutError(403, 'forbidden', 'That subscription is not one of this customer’s.')],
+    },
+  },
+  play: expectTwoCheckoutError('forbidden', 403),
+};
+
+/** 2Checkout error: the provider refused the request (502 with 2Checkout's own message). */
+export const TwoCheckoutProviderError: Story = {
+  args: twocheckoutArgs,
+  parameters: {
+    msw: { handlers: [twocheckoutError(502, 'provider_error', '2Checkout: AUTHENTICATION_FAILED')] },
+  },
+  play: expectTwoCheckoutError('provider_error', 502),
+};
+
+/** 2Checkout error: the provider did not answer within the backend's timeout (504). */
+export const TwoCheckoutTimeout: Story = {
+  args: twocheckoutArgs,
+  parameters: {
+    msw: {
+      handlers: [twocheckoutError(504, 'provider_timeout', '2Checkout did not answer within 10000 ms.')],
+    },
+  },
+  play: expectTwoCheckoutError('provider_timeout', 504),
+};
+
+/** The customer token expired or was revoked (401): the host app should get a fresh one. */
+export const CustomerTokenExpired: Story = {
+  args: twocheckoutArgs,
+  parameters: {
+    msw: {
+      handlers: [twocheckoutError(401, 'unauthorized', 'The customer token is unknown, expired or revoked.')],
+    },
+  },
+  play: expectTwoCheckoutError('unauthorized', 401),
+};
+
+/** 2Checkout is not set up on this backend (503 `provider_not_configured`). */
+export const TwoCheckoutNotConfigured: Story = {
+  args: twocheckoutArgs,
+  parameters: {
+    msw: {
+      handlers: [
+        twocheckoutError(503, 'provider_not_configured', '2Checkout is not configured on this backend.'),
+      ],
+    },
+  },
+  play: expectTwoCheckoutError('provider_not_configured', 503),
+};
