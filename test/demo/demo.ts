@@ -88,7 +88,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       appType: 'mpa',
       plugins: [react()],
       resolve: { alias: sourceAliases },
-      server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+      // The page's Vite client talks to the host server itself: no second port to find or clash on.
+      server: { middlewareMode: true, hmr: { server: host }, watch: null },
     });
     cleanups.push(() => vite.close());
 
