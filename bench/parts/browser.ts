@@ -1,6 +1,7 @@
-import type { BrowserContext, Request } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { startDemo } from '../../test/demo/demo.ts';
 import { launchChromium } from '../../test/support/browser.ts';
+import { clickTimes, providerPageRequest, recordClicks } from '../lib/click.ts';
 import { median, percentile, round } from '../lib/stats.ts';
 
 export interface BrowserOptions {
@@ -65,12 +66,6 @@ export interface BrowserResult {
   byLatency: Record<string, Record<Component, ClickResult>>;
 }
 
-declare global {
-  interface Window {
-    __benchClickAt?: number;
-  }
-}
-
 /**
  * Part 3: in Chromium, on the demo host page, from the click on each component to the request
  * for the provider page. Both ends are wall-clock times taken by the browser itself: the click
@@ -131,66 +126,29 @@ async function clickToProviderPage(
   sandboxOrigin: string,
   c: Case,
 ): Promise<Timeline> {
-  await context.addInitScript(() => {
-    document.addEventListener(
-      'click',
-      (event) => {
-        window.__benchClickAt = performance.timeOrigin + event.timeStamp;
-      },
-      { capture: true },
-    );
-  });
+  await recordClicks(context);
   const page = await context.newPage();
   await page.goto(url);
   const button = page.getByRole('button', c.button);
   await button.waitFor();
 
-  const providerRequest = new Promise<Request>((resolve) => {
-    context.on('request', (request) => {
-      const target = new URL(request.url());
-      if (
-        target.origin === sandboxOrigin &&
-        request.resourceType() === 'document' &&
-        c.page(target.pathname)
-      ) {
-        resolve(request);
-      }
-    });
-  });
+  const providerRequest = providerPageRequest(context, sandboxOrigin, c.page);
   await button.click();
-  const request = await withTimeout(providerRequest, 15_000, `${c.component}: no provider page request`);
-  // Timing is complete once the response has arrived.
-  await withTimeout(request.response(), 15_000, `${c.component}: the provider page did not answer`);
-  const startedAt = request.timing().startTime;
+  const { startedAt, clickedAt } = await clickTimes(page, providerRequest, c.component);
   const inPage = await page.evaluate((route) => {
     // Resource Timing of the component's backend call, on the page's own clock.
     const entry = performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === route) as
       PerformanceResourceTiming | undefined;
     return {
-      clickedAt: window.__benchClickAt,
       origin: performance.timeOrigin,
       backend: entry ? { start: entry.startTime, end: entry.responseEnd } : null,
     };
   }, c.route);
-  const { clickedAt, origin, backend } = inPage;
-  if (typeof clickedAt !== 'number' || !(startedAt > 0) || !backend) {
-    throw new Error(
-      `${c.component}: the click, the backend request or the provider page request time is missing.`,
-    );
-  }
+  const { origin, backend } = inPage;
+  if (!backend) throw new Error(`${c.component}: the backend request time is missing.`);
   return {
     totalMs: startedAt - clickedAt,
     clickToBackendRequestMs: origin + backend.start - clickedAt,
     backendRequestMs: backend.end - backend.start,
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

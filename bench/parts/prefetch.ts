@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BrowserContext, Page, Request } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startDemo } from '../../test/demo/demo.ts';
 import { launchChromium } from '../../test/support/browser.ts';
+import { clickTimes, providerPageRequest, recordClicks } from '../lib/click.ts';
 
 /**
  * Click to provider page, with and without intent prefetch, in Chromium on the demo.
@@ -92,12 +93,6 @@ export interface PrefetchSample {
 /** By latency ("0", "100"), then `page/case` ("elements/okepay"), then mode. */
 export type PrefetchResult = Record<string, Record<string, Record<PrefetchMode, PrefetchSample>>>;
 
-declare global {
-  interface Window {
-    __prefetchClickAt?: number;
-  }
-}
-
 export async function measurePrefetch(options: PrefetchMeasureOptions = {}): Promise<PrefetchResult> {
   const { latenciesMs = [0, 100], rounds = 10, pages = ['elements', 'react'], log = () => {} } = options;
   const demo = await startDemo({ port: 0, logLevel: 'silent' });
@@ -143,15 +138,7 @@ async function clickToProviderPage(
   c: Case,
   mode: PrefetchMode,
 ): Promise<number> {
-  await context.addInitScript(() => {
-    document.addEventListener(
-      'click',
-      (event) => {
-        window.__prefetchClickAt = performance.timeOrigin + event.timeStamp;
-      },
-      { capture: true },
-    );
-  });
+  await recordClicks(context);
   const page = await context.newPage();
   await page.goto(new URL(c.page === 'elements' ? '/elements.html' : '/', demoUrl).href);
   const button = page.getByRole('button', { name: c.button, exact: true });
@@ -172,26 +159,9 @@ async function clickToProviderPage(
     await prefetched;
   }
 
-  const providerRequest = new Promise<Request>((resolve) => {
-    context.on('request', (request) => {
-      const target = new URL(request.url());
-      if (
-        target.origin === sandboxOrigin &&
-        request.resourceType() === 'document' &&
-        c.providerPage(target.pathname)
-      ) {
-        resolve(request);
-      }
-    });
-  });
+  const providerRequest = providerPageRequest(context, sandboxOrigin, c.providerPage);
   await button.click();
-  const request = await withTimeout(providerRequest, 15_000, `${c.page}/${c.name}: no provider page request`);
-  await withTimeout(request.response(), 15_000, `${c.page}/${c.name}: the provider page did not answer`);
-  const startedAt = request.timing().startTime;
-  const clickedAt = await page.evaluate(() => window.__prefetchClickAt);
-  if (typeof clickedAt !== 'number' || !(startedAt > 0)) {
-    throw new Error(`${c.page}/${c.name}: the click or the request time is missing.`);
-  }
+  const { startedAt, clickedAt } = await clickTimes(page, providerRequest, `${c.page}/${c.name}`);
   return startedAt - clickedAt;
 }
 
@@ -210,17 +180,6 @@ function summarise(samples: number[]): PrefetchSample {
   return { p50Ms: r(p50), minMs: r(sorted[0]!), maxMs: r(sorted.at(-1)!), samples: samples.map(r) };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** A Markdown table: one row per page and button, p50 without and with prefetch. */
 export function prefetchTable(result: PrefetchResult): string {
   const lines = [
     '| sandbox latency | button | no prefetch p50 | prefetch p50 |',
