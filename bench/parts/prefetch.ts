@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startDemo } from '../../test/demo/demo.ts';
 import { launchChromium } from '../../test/support/browser.ts';
 import { clickTimes, providerPageRequest, recordClicks } from '../lib/click.ts';
+import { median, round } from '../lib/stats.ts';
 
 /**
  * Click to provider page, with and without intent prefetch, in Chromium on the demo.
@@ -173,11 +174,13 @@ async function waitForConfigured(page: Page): Promise<void> {
 }
 
 function summarise(samples: number[]): PrefetchSample {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const p50 = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  const r = (n: number) => Math.round(n * 10) / 10;
-  return { p50Ms: r(p50), minMs: r(sorted[0]!), maxMs: r(sorted.at(-1)!), samples: samples.map(r) };
+  const r = (n: number) => round(n, 1);
+  return {
+    p50Ms: r(median(samples)),
+    minMs: r(Math.min(...samples)),
+    maxMs: r(Math.max(...samples)),
+    samples: samples.map(r),
+  };
 }
 
 export function prefetchTable(result: PrefetchResult): string {
