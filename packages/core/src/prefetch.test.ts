@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPrefetchCache, isoExpiry, prefetchEnabled } from './prefetch.ts';
+import { createPrefetchCache, prefetchEnabled } from './prefetch.ts';
 
 interface Link {
   url: string;
@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 function cache(options: { marginMs?: number; maxAgeMs?: number } = {}) {
-  return createPrefetchCache<Link>({ expiresAt: isoExpiry, now: () => clock, ...options });
+  return createPrefetchCache<Link>({ now: () => clock, ...options });
 }
 
 /** A load whose answer the test settles by hand. */
@@ -50,7 +50,7 @@ describe('createPrefetchCache', () => {
     await expect(c.take('k')).resolves.toBeUndefined();
   });
 
-  it('keeps one request in flight per key, and a held value stops further requests', async () => {
+  it('keeps one request in flight, and a held value stops further requests', async () => {
     const c = cache();
     const d = deferred();
     c.prefetch('k', d.load);
@@ -61,10 +61,21 @@ describe('createPrefetchCache', () => {
     await settle();
     c.prefetch('k', d.load);
     expect(d.load).toHaveBeenCalledTimes(1);
-    // Another key is another request.
-    c.prefetch('other', d.load);
+  });
+
+  it('replaces what it holds with a request for another key, aborting the old one', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('a', d.load);
+    await settle();
+    c.prefetch('b', d.load);
     await settle();
     expect(d.load).toHaveBeenCalledTimes(2);
+    expect(d.signals[0]?.aborted).toBe(true);
+    expect(d.signals[1]?.aborted).toBe(false);
+    await expect(c.take('a')).resolves.toBeUndefined();
+    d.resolve({ url: 'https://a.example/b', expiresAt: at(60_000) });
+    await expect(c.take('b')).resolves.toEqual({ url: 'https://a.example/b', expiresAt: at(60_000) });
   });
 
   it('lets a click take a request still in flight, without a second request', async () => {
@@ -92,12 +103,12 @@ describe('createPrefetchCache', () => {
     await expect(c.take('k')).resolves.toEqual({ url: 'https://a.example/2', expiresAt: at(20_000) });
   });
 
-  it('drops a value that arrives with too little life left', async () => {
+  it('never reuses a value that arrives with too little life left', async () => {
     const c = cache({ marginMs: 5_000 });
     const load = vi.fn(async () => ({ url: 'https://a.example/1', expiresAt: at(3_000) }));
     c.prefetch('k', load);
     await settle();
-    // Dropped at once, so the next intent fetches again.
+    // Stale already, so the next intent fetches again.
     c.prefetch('k', load);
     await settle();
     expect(load).toHaveBeenCalledTimes(2);
@@ -126,7 +137,7 @@ describe('createPrefetchCache', () => {
     await expect(c.take('k')).resolves.toBeUndefined();
   });
 
-  it('forgets an unused value when it expires, then fetches afresh on the next intent', async () => {
+  it('fetches afresh on the next intent once an unused value has expired', async () => {
     const c = cache({ marginMs: 5_000 });
     const load = vi.fn(async () => ({ url: 'https://a.example/1', expiresAt: at(clock - T0 + 20_000) }));
     c.prefetch('k', load);
@@ -184,17 +195,15 @@ describe('createPrefetchCache', () => {
     await expect(taken).rejects.toBeDefined();
   });
 
-  it('drop aborts requests in flight and forgets held values', async () => {
+  it('drop aborts a request in flight and forgets a held value', async () => {
     const c = cache();
     const d = deferred();
     c.prefetch('a', d.load);
-    c.prefetch('b', async () => ({ url: 'https://a.example/b', expiresAt: at(60_000) }));
     await settle();
-    c.drop('a');
+    c.drop();
     expect(d.signals[0]?.aborted).toBe(true);
     d.resolve({ url: 'https://a.example/a', expiresAt: at(60_000) });
     await expect(c.take('a')).resolves.toBeUndefined();
-    await expect(c.take('b')).resolves.toEqual({ url: 'https://a.example/b', expiresAt: at(60_000) });
 
     c.prefetch('b', async () => ({ url: 'https://a.example/b2', expiresAt: at(60_000) }));
     await settle();

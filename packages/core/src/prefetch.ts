@@ -5,18 +5,14 @@ import type { ProviderName } from './wire.ts';
  * the one-time link or token is fetched ahead of the click, so the click opens the provider page
  * without waiting for the backend.
  *
- * Rules that keep it safe: one request in flight per key; a value is handed out once (`take`)
- * and then forgotten; it is handed out only while it has more than `marginMs` of life left; an
- * unused value is dropped when it expires. A prefetch that failed before anyone took it is dropped
+ * A cache holds one request, for one button: a request for another key replaces it. Rules that
+ * keep it safe: one request in flight; a value is handed out once (`take`) and then forgotten; it
+ * is handed out only while it has more than `marginMs` of life left, and a stale value is never
+ * reused (the next intent fetches afresh). A prefetch that failed before anyone took it is dropped
  * silently (the click then asks the backend itself and reports its own outcome); a click that took
  * a request still in flight gets its outcome, error included, rather than asking twice.
  */
-export interface PrefetchCacheOptions<T> {
-  /**
-   * When a value stops working, in epoch milliseconds; `undefined` when the answer does not say.
-   * Default: its ISO 8601 `expiresAt` (`LinkResponse`, `PaybisSessionResponse`).
-   */
-  expiresAt?: (value: T) => number | undefined;
+export interface PrefetchCacheOptions {
   /** Life a value must have left to be handed out: the time to open the page with it. Default 5 s. */
   marginMs?: number;
   /** Longest a value is held, whatever its expiry. Default 2 minutes. */
@@ -25,10 +21,16 @@ export interface PrefetchCacheOptions<T> {
   now?: () => number;
 }
 
-export interface PrefetchCache<T> {
+/** What a prefetch can hold: a `LinkResponse` or `PaybisSessionResponse` (ISO 8601 `expiresAt`). */
+export interface Expiring {
+  expiresAt?: string;
+}
+
+export interface PrefetchCache<T extends Expiring> {
   /**
-   * Starts `load` for `key` unless a request for it is in flight or a usable value is held.
-   * `load` gets a signal that aborts when the entry is dropped.
+   * Starts `load` for `key` unless a request for it is in flight or a usable value is held; a
+   * request for another key is aborted and forgotten. `load` gets a signal that aborts when the
+   * entry is dropped.
    */
   prefetch(key: string, load: (signal: AbortSignal) => Promise<T>): void;
   /**
@@ -38,17 +40,9 @@ export interface PrefetchCache<T> {
    * aborts that request.
    */
   take(key: string, signal?: AbortSignal): Promise<T | undefined>;
-  /** Forgets `key` (or every key), aborting a request in flight. */
-  drop(key?: string): void;
+  /** Forgets what is held, aborting a request in flight. */
+  drop(): void;
 }
-
-/** A request in flight or its value: the load's outcome, its controller, the check on delivery, the expiry timer. */
-type Entry<T> = [
-  result: Promise<T>,
-  controller: AbortController,
-  usable: (value: T) => T | undefined,
-  timer?: ReturnType<typeof setTimeout>,
-];
 
 /** The shortest 2Checkout link validity (seconds) with which prefetching may be turned on. */
 export const TWOCHECKOUT_PREFETCH_MIN_VALIDITY = 30;
@@ -66,9 +60,14 @@ export const prefetchEnabled = (
     ? !!asked && (validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY
     : asked !== false;
 
-/** The expiry of a `{ expiresAt?: string }` answer (`LinkResponse`, `PaybisSessionResponse`). */
-export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
-  value.expiresAt ? Date.parse(value.expiresAt) || 0 : undefined;
+/** The request fetched ahead: key, outcome, controller, start time, and the value once it came. */
+interface Slot<T> {
+  k: string;
+  p: Promise<T>;
+  c: AbortController;
+  t: number;
+  v?: T;
+}
 
 /**
  * @example
@@ -80,55 +79,43 @@ export const isoExpiry = (value: { expiresAt?: string }): number | undefined =>
  *   pending.navigate(link.url);
  * };
  */
-export function createPrefetchCache<T>({
+export function createPrefetchCache<T extends Expiring>({
   marginMs = 5_000,
   maxAgeMs = 120_000,
   now = Date.now,
-  expiresAt = isoExpiry as (value: T) => number | undefined,
-}: PrefetchCacheOptions<T> = {}): PrefetchCache<T> {
-  const entries = new Map<string, Entry<T>>();
-  const drop = (key?: string) =>
-    entries.forEach(([, controller, , timer], k) => {
-      if (key === undefined || k === key) {
-        entries.delete(k);
-        clearTimeout(timer);
-        controller.abort();
-      }
-    });
+}: PrefetchCacheOptions = {}): PrefetchCache<T> {
+  let slot: Slot<T> | undefined;
+  // An unparseable expiry counts as expired (NaN compares false).
+  const fresh = ({ t, c }: Slot<T>, { expiresAt }: T) =>
+    !c.signal.aborted &&
+    Math.min(t + maxAgeMs, (expiresAt ? Date.parse(expiresAt) : Infinity) - marginMs) > now();
+  const drop = () => {
+    slot?.c.abort();
+    slot = undefined;
+  };
 
   return {
     prefetch(key, load) {
-      if (entries.has(key)) return;
-      const controller = new AbortController();
-      const fetchedAt = now();
-      /** How long `value` may still be handed out (≤ 0, or NaN for an unparseable expiry: not at all). */
-      const left = (value: T) =>
-        Math.min(fetchedAt + maxAgeMs, (expiresAt(value) ?? Infinity) - marginMs) - now();
-      /** Unused values go when they stop being usable; a failure nobody took just goes. */
-      const settle = (ms: number) => {
-        if (entries.get(key) !== entry) return;
-        if (ms > 0) entry[3] = setTimeout(settle, Math.min(ms, 2 ** 31 - 1), 0);
-        else entries.delete(key);
-      };
-      const entry: Entry<T> = [
-        Promise.resolve().then(() => load(controller.signal)),
-        controller,
-        (value) => (left(value) > 0 && !controller.signal.aborted ? value : undefined),
-      ];
+      if (slot?.k === key && !(slot.v && !fresh(slot, slot.v))) return;
+      drop();
+      const s = { k: key, c: new AbortController(), t: now() } as Slot<T>;
+      s.p = Promise.resolve(s.c.signal).then(load);
       // Also marks a rejection handled: nobody may ever take it.
-      entry[0].then((value) => settle(left(value)), settle);
-      entries.set(key, entry);
+      s.p.then(
+        (value) => (s.v = value),
+        () => slot === s && (slot = undefined),
+      );
+      slot = s;
     },
 
     async take(key, signal) {
-      const entry = entries.get(key);
-      if (!entry) return;
+      const s = slot;
+      if (s?.k !== key) return;
       // Claimed: nobody else gets it, and only the taker's signal may still abort it.
-      entries.delete(key);
-      clearTimeout(entry[3]);
-      signal?.addEventListener('abort', () => entry[1].abort(signal.reason));
+      slot = undefined;
+      signal?.addEventListener('abort', () => s.c.abort(signal.reason));
       // Checked on delivery: a held value may have aged since it arrived.
-      return entry[0].then(entry[2]);
+      return s.p.then((value) => (fresh(s, value) ? value : undefined));
     },
 
     drop,

@@ -2,6 +2,7 @@ import {
   createHandoffClient,
   createPrefetchCache,
   HandoffError,
+  type Expiring,
   type HandoffClient,
   type OpenResult,
   type PaybisWidgetMode,
@@ -56,7 +57,10 @@ export function prefetchAttribute(element: HTMLElement): boolean | undefined {
  * become its label, or a child button is used as it is), `data-state` on the element and the
  * button, `aria-busy` while loading, intent prefetch, and `handoff:*` events that bubble.
  */
-export abstract class HandoffElement<T, State extends string = 'idle' | 'loading' | 'error'> extends Base {
+export abstract class HandoffElement<
+  T extends Expiring,
+  State extends string = 'idle' | 'loading' | 'error',
+> extends Base {
   /**
    * A ready client for this element; otherwise the `url` + `token` attributes, then
    * `Handoff.configure`. Declared only: a field initialiser would wipe a value the page set

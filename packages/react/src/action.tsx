@@ -1,4 +1,10 @@
-import { createPrefetchCache, HandoffError, type HandoffClient, type PendingWindow } from '@handoff/core';
+import {
+  createPrefetchCache,
+  HandoffError,
+  type Expiring,
+  type HandoffClient,
+  type PendingWindow,
+} from '@handoff/core';
 import {
   isValidElement,
   useEffect,
@@ -45,21 +51,21 @@ export interface Action<T, S extends string> {
  * failure closes the pending tab, shows `error` and is reported as a `HandoffError`. Renders a
  * `<button>`, or with `asChild` the single child element.
  */
-export function useAction<T extends { expiresAt?: string }, S extends string>(
+export function useAction<T extends Expiring, S extends string>(
   { asChild, children, onClick, onPointerEnter, onFocus, ...rest }: ActionProps,
   ref: ForwardedRef<HTMLButtonElement>,
   label: ReactNode,
   action: Action<T, S | 'idle' | 'loading' | 'error'>,
 ): ReactElement {
   const client = useHandoffClient();
-  const [cache] = useState(() => createPrefetchCache<T>());
+  const [cache] = useState(createPrefetchCache<T>);
   const [state, setState] = useState<string>('idle');
   // The request in flight. A ref, not the state: two clicks can land before React re-renders
   // with `loading`, and the second must not start another request.
   const inflight = useRef<AbortController | null>(null);
   useEffect(() => () => inflight.current?.abort(), []);
   // What was fetched ahead belongs to this client (this customer) and this button's life.
-  useEffect(() => () => cache.drop(), [cache, client]);
+  useEffect(() => cache.drop, [cache, client]);
 
   const element = asChild && isValidElement<Record<string, unknown>>(children) ? children : undefined;
   if (process.env.NODE_ENV !== 'production' && asChild && !element) {
