@@ -1,11 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { HandoffConfig } from './config.ts';
 import type { AppEnv, Deps, IdentifyCustomer } from './context.ts';
 import { ApiError } from './errors.ts';
+import { bodySizeRule, corsRules, jsonBodyRule } from './http/request-rules.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -64,40 +63,9 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     await next();
   });
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
-  app.use(
-    '/v1/*',
-    cors({
-      origin: config.corsOrigins,
-      allowHeaders: ['Authorization', 'Content-Type'],
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      credentials: true,
-      maxAge: 600,
-    }),
-  );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          413,
-          'payload_too_large',
-          `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
-  );
-  // Every POST route takes JSON; refuse anything else before a validator sees it.
-  app.use('*', async (c, next) => {
-    if (c.req.method === 'POST') {
-      const type = c.req.header('content-type') ?? '';
-      const hasBody = c.req.header('content-length') !== '0' && c.req.raw.body !== null;
-      if (hasBody && !/^application\/json\s*(;|$)/i.test(type)) {
-        throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');
-      }
-    }
-    await next();
-  });
+  app.use('/v1/*', corsRules(config.corsOrigins));
+  app.use('*', bodySizeRule(MAX_BODY_BYTES));
+  app.use('*', jsonBodyRule());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
