@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeFetch } from './node-fetch.ts';
+import { createNodeFetch, ExchangeTimeoutError, textExchangeOf } from './node-fetch.ts';
 
 let server: Server;
 let base: string;
@@ -77,5 +77,49 @@ describe('createNodeFetch', () => {
 
   it('refuses protocols other than http and https', async () => {
     await expect(nodeFetch('file:///etc/passwd')).rejects.toThrow(/Unsupported protocol/);
+  });
+});
+
+describe('the text exchange of createNodeFetch', () => {
+  const exchange = textExchangeOf(nodeFetch)!;
+
+  it('is attached to the fetch it makes, and not to other fetches', () => {
+    expect(typeof exchange).toBe('function');
+    expect(textExchangeOf(fetch)).toBeUndefined();
+  });
+
+  it('sends method, headers and the body with its length, and reads status and body text', async () => {
+    const res = await exchange(`${base}/echo?y=2`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer k' },
+      body: '{"a":"é"}',
+      timeoutMs: 5_000,
+    });
+    expect(res).toEqual({ status: 201, text: JSON.stringify({ ok: true, echo: '{"a":"é"}' }) });
+    const last = seen.at(-1)!;
+    expect(last).toMatchObject({ method: 'POST', url: '/echo?y=2', body: '{"a":"é"}' });
+    expect(last.headers['content-length']).toBe(String(Buffer.byteLength('{"a":"é"}')));
+    expect(last.headers.authorization).toBe('Bearer k');
+  });
+
+  it('fails with a timeout error when the whole answer takes longer than timeoutMs', async () => {
+    await expect(
+      exchange(`${base}/slow`, { method: 'GET', headers: {}, timeoutMs: 50 }),
+    ).rejects.toBeInstanceOf(ExchangeTimeoutError);
+  });
+
+  it('fails when the connection is reset, and returns a redirect as it is', async () => {
+    await expect(
+      exchange(`${base}/reset`, { method: 'GET', headers: {}, timeoutMs: 5_000 }),
+    ).rejects.toThrow();
+    const res = await exchange(`${base}/redirect`, { method: 'GET', headers: {}, timeoutMs: 5_000 });
+    expect(res.status).toBe(302);
+    expect(seen.at(-1)!.url).toBe('/redirect');
+  });
+
+  it('refuses protocols other than http and https', async () => {
+    await expect(
+      exchange('file:///etc/passwd', { method: 'GET', headers: {}, timeoutMs: 5_000 }),
+    ).rejects.toThrow(/Unsupported protocol/);
   });
 });

@@ -1,4 +1,5 @@
 import { ProviderError, ProviderTimeoutError } from '../errors.ts';
+import { ExchangeTimeoutError, textExchangeOf } from '../http/node-fetch.ts';
 
 export interface ProviderHttpOptions {
   /** Display name used in error messages: `OkePay`, `2Checkout`, `Paybis`. */
@@ -7,20 +8,41 @@ export interface ProviderHttpOptions {
   timeoutMs: number;
 }
 
+/** A provider call: always a small text body with fixed headers. */
+export interface ProviderRequestInit {
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
 /**
  * One outbound provider call with a hard timeout. Network failures become ProviderError (502),
  * timeouts ProviderTimeoutError (504); the caller reads and judges the response body.
+ *
+ * With the backend's own `fetch` (`createNodeFetch`) the call goes through its text exchange,
+ * which builds none of the Web objects a `fetch` call does; any other `fetch` (tests, an
+ * embedding app's own) is called as it is.
  */
 export async function providerRequest(
   { provider, fetch, timeoutMs }: ProviderHttpOptions,
   url: string,
-  init: RequestInit,
-): Promise<{ status: number; text: string; headers: Headers }> {
+  init: ProviderRequestInit,
+): Promise<{ status: number; text: string }> {
+  const exchange = textExchangeOf(fetch);
+  if (exchange) {
+    try {
+      return await exchange(url, { ...init, timeoutMs });
+    } catch (cause) {
+      if (cause instanceof ExchangeTimeoutError)
+        throw new ProviderTimeoutError(provider, timeoutMs, { cause });
+      throw new ProviderError(provider, 'could not be reached', { cause });
+    }
+  }
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const res = await fetch(url, { ...init, signal, redirect: 'error' });
     const text = await res.text();
-    return { status: res.status, text, headers: res.headers };
+    return { status: res.status, text };
   } catch (cause) {
     if (signal.aborted) throw new ProviderTimeoutError(provider, timeoutMs, { cause });
     throw new ProviderError(provider, 'could not be reached', { cause });
