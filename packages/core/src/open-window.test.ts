@@ -83,4 +83,43 @@ describe('openPending', () => {
     expect(child.location.replace).not.toHaveBeenCalled();
     expect(assign).not.toHaveBeenCalled();
   });
+
+  it('opens a link already in hand straight away, cuts its opener, and does not navigate it again', () => {
+    const child = fakeChild();
+    const { win, open, assign } = fakeWindow(child);
+    const pending = openPending('new-tab', win, URL_OK);
+    expect(open).toHaveBeenCalledWith(URL_OK, '_blank');
+    expect(child.opener).toBeNull();
+    expect(pending.navigate(URL_OK)).toEqual({ url: URL_OK, target: 'new-tab', fallback: null });
+    expect(child.location.replace).not.toHaveBeenCalled();
+    expect(assign).not.toHaveBeenCalled();
+    expect(open).toHaveBeenCalledTimes(1);
+  });
+
+  it('still falls back in place when the tab for a link in hand is blocked', () => {
+    const { win, assign } = fakeWindow(null);
+    const pending = openPending('new-tab', win, URL_OK);
+    expect(pending.blocked).toBe(true);
+    expect(pending.navigate(URL_OK)).toEqual({ url: URL_OK, target: 'same-tab', fallback: 'popup_blocked' });
+    expect(assign).toHaveBeenCalledWith(URL_OK);
+  });
+
+  it('goes to a link already in hand in place for same-tab', () => {
+    const { win, open, assign } = fakeWindow(fakeChild());
+    expect(openPending('same-tab', win, URL_OK).navigate(URL_OK)).toEqual({
+      url: URL_OK,
+      target: 'same-tab',
+      fallback: null,
+    });
+    expect(assign).toHaveBeenCalledWith(URL_OK);
+    expect(open).not.toHaveBeenCalled();
+  });
+
+  it('refuses a link in hand that is not http(s), opening nothing', () => {
+    const { win, open, assign } = fakeWindow(fakeChild());
+    expect(() => openPending('new-tab', win, 'javascript:alert(1)')).toThrow(/not an http\(s\) URL/);
+    expect(() => openPending('same-tab', win, 'data:text/html,x')).toThrow(/not an http\(s\) URL/);
+    expect(open).not.toHaveBeenCalled();
+    expect(assign).not.toHaveBeenCalled();
+  });
 });

@@ -84,11 +84,16 @@ export function parsePaybisEvent(message: unknown): PaybisWidgetEvent | null {
 
 /**
  * Call synchronously in the click handler, before asking the backend for a session: a new tab
- * must be opened while the browser still counts the click as a user gesture.
+ * must be opened while the browser still counts the click as a user gesture. With the
+ * `widgetUrl` of a session already in hand (fetched ahead), the widget page opens at once.
  */
-export function preparePaybisWidget(mode: PaybisWidgetMode, win?: Window): PendingWindow | undefined {
+export function preparePaybisWidget(
+  mode: PaybisWidgetMode,
+  win?: Window,
+  widgetUrl?: string,
+): PendingWindow | undefined {
   return mode === 'new-tab' || mode === 'redirect'
-    ? openPending(mode === 'new-tab' ? mode : 'same-tab', win)
+    ? openPending(mode === 'new-tab' ? mode : 'same-tab', win, widgetUrl)
     : undefined;
 }
 

@@ -224,6 +224,39 @@ describe('createPrefetchCache', () => {
   });
 });
 
+describe('takeNow', () => {
+  it('gives a value that has arrived out once, synchronously', async () => {
+    const c = cache();
+    const link = { url: 'https://a.example/1', expiresAt: at(60_000) };
+    c.prefetch('k', async () => link);
+    await settle();
+    expect(c.takeNow('other')).toBeUndefined();
+    expect(c.takeNow('k')).toBe(link);
+    expect(c.takeNow('k')).toBeUndefined();
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+
+  it('leaves a request still in flight for take', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    expect(c.takeNow('k')).toBeUndefined();
+    const taken = c.take('k');
+    d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await expect(taken).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
+  });
+
+  it('never gives a value within the margin of its expiry', async () => {
+    const c = cache({ marginMs: 5_000 });
+    c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: at(10_000) }));
+    await settle();
+    clock = T0 + 5_001;
+    expect(c.takeNow('k')).toBeUndefined();
+    await expect(c.take('k')).resolves.toBeUndefined();
+  });
+});
+
 describe('prefetchEnabled', () => {
   it('is on by default for OkePay and Paybis, off when turned off', () => {
     expect(prefetchEnabled('okepay', undefined)).toBe(true);

@@ -40,6 +40,12 @@ export interface PrefetchCache<T extends Expiring> {
    * aborts that request.
    */
   take(key: string, signal?: AbortSignal): Promise<T | undefined>;
+  /**
+   * The value for `key` if it has already arrived and is usable, given out once, synchronously:
+   * a click can then open the provider page within its own handler. `undefined` otherwise; a
+   * request still in flight is left for `take`.
+   */
+  takeNow(key: string): T | undefined;
   /** Forgets what is held, aborting a request in flight. */
   drop(): void;
 }
@@ -116,6 +122,13 @@ export function createPrefetchCache<T extends Expiring>({
       signal?.addEventListener('abort', () => s.c.abort(signal.reason));
       // Checked on delivery: a held value may have aged since it arrived.
       return s.p.then((value) => (fresh(s, value) ? value : undefined));
+    },
+
+    takeNow(key) {
+      const s = slot;
+      if (s?.k !== key || !s.v) return;
+      slot = undefined;
+      return fresh(s, s.v) ? s.v : undefined;
     },
 
     drop,

@@ -76,8 +76,11 @@ export abstract class HandoffElement<
   protected abstract readonly defaultLabel: string;
   /** Reads the attributes; throws a `HandoffError` naming a bad one. */
   protected abstract request(): ElementRequest<T>;
-  /** Runs synchronously in the click: the only moment a browser lets a new tab open. */
-  protected abstract prepare(): PendingWindow | undefined;
+  /**
+   * Runs synchronously in the click: the only moment a browser lets a new tab open. `ready` is
+   * the value fetched ahead when it has already arrived: the page can open at once.
+   */
+  protected abstract prepare(ready: T | undefined): PendingWindow | undefined;
   /** Opens the page or widget once the link or session is there. */
   protected abstract open(value: T, pending: PendingWindow | undefined, signal: AbortSignal): Promise<void>;
 
@@ -184,19 +187,21 @@ export abstract class HandoffElement<
     if (this.#inflight) return;
     let request: ElementRequest<T>;
     let client: HandoffClient;
+    let ready: T | undefined;
+    let pending: PendingWindow | undefined;
     try {
       request = this.request();
       client = this.#client();
+      ready = this.#cache.takeNow(request.key);
+      pending = this.prepare(ready);
     } catch (error) {
       return this.fail(error);
     }
-    const pending = this.prepare();
     const controller = (this.#inflight = new AbortController());
     const { signal } = controller;
     this.setState('loading' as State);
-    this.#cache
-      .take(request.key, signal)
-      .then((ready) => ready ?? request.load(client, signal))
+    (ready ? Promise.resolve(ready) : this.#cache.take(request.key, signal))
+      .then((taken) => taken ?? request.load(client, signal))
       .then((value) => {
         if (signal.aborted) throw signal.reason;
         return this.open(value, pending, signal);

@@ -190,7 +190,10 @@ describe('<handoff-manage-subscription> prefetch', () => {
     el.button!.click();
     await flush();
     expect(client.okepayLoginLink).toHaveBeenCalledTimes(1);
-    expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/login/1');
+    // The link is in hand: the tab opens straight at it, with no blank tab to navigate.
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(open).toHaveBeenCalledWith('https://portal.test/login/1', '_blank');
+    expect(tab.location.replace).not.toHaveBeenCalled();
   });
 
   it('fetches on keyboard focus too', async () => {
@@ -209,10 +212,12 @@ describe('<handoff-manage-subscription> prefetch', () => {
     el.button!.click();
     await flush();
     expect(client.okepayLoginLink).toHaveBeenCalledTimes(2);
-    expect(tab.location.replace.mock.calls.map(([url]) => url)).toEqual([
-      'https://portal.test/login/1',
-      'https://portal.test/login/2',
+    // The first click opens the prefetched link; the second asks afresh, through a blank tab.
+    expect(open.mock.calls).toEqual([
+      ['https://portal.test/login/1', '_blank'],
+      ['', '_blank'],
     ]);
+    expect(tab.location.replace.mock.calls.map(([url]) => url)).toEqual(['https://portal.test/login/2']);
   });
 
   it('a click during the prefetch waits for it instead of asking again', async () => {

@@ -86,8 +86,8 @@ export class HandoffManageSubscriptionElement extends HandoffElement<LinkRespons
     return target;
   }
 
-  protected prepare(): PendingWindow {
-    return openPending(this.#target());
+  protected prepare(ready: LinkResponse | undefined): PendingWindow {
+    return openPending(this.#target(), undefined, ready?.url);
   }
 
   protected async open(link: LinkResponse, pending: PendingWindow | undefined): Promise<void> {

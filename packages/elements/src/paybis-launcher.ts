@@ -97,10 +97,10 @@ export class HandoffPaybisLauncherElement extends HandoffElement<PaybisSessionRe
     };
   }
 
-  protected prepare(): PendingWindow | undefined {
+  protected prepare(ready: PaybisSessionResponse | undefined): PendingWindow | undefined {
     // A new click replaces a widget that is still open.
     this.#close();
-    return preparePaybisWidget(this.#mode());
+    return preparePaybisWidget(this.#mode(), undefined, ready?.widgetUrl);
   }
 
   protected async open(

@@ -30,8 +30,11 @@ export interface Action<T, S extends string> {
   key: string;
   /** Whether to fetch ahead now that the customer shows intent (pointer resting on it, focus). */
   prefetch: () => boolean;
-  /** Runs inside the click, before any await: the only moment a browser lets a new tab open. */
-  prepare: () => PendingWindow | undefined;
+  /**
+   * Runs inside the click, before any await: the only moment a browser lets a new tab open.
+   * `ready` is the value fetched ahead when it has already arrived: the page can open at once.
+   */
+  prepare: (ready: T | undefined) => PendingWindow | undefined;
   /** Asks the backend for the link or session. */
   load: (client: HandoffClient, signal: AbortSignal) => Promise<T>;
   /** Opens what `load` got (never once aborted); a rejection shows and reports the error. */
@@ -91,16 +94,15 @@ export function useAction<T extends Expiring, S extends string>(
         error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error }),
       );
     };
+    const ready = cache.takeNow(action.key);
     try {
-      pending = action.prepare();
+      pending = action.prepare(ready);
     } catch (error) {
       return fail(error);
     }
     inflight.current = controller;
     setState('loading');
-    cache
-      .take(action.key, signal)
-      .then((ready) => ready ?? load(signal))
+    (ready ? Promise.resolve(ready) : cache.take(action.key, signal).then((taken) => taken ?? load(signal)))
       .then((value) => {
         // Aborted (unmounted) after the answer came: `fail` closes the pending tab and stays silent.
         signal.throwIfAborted();

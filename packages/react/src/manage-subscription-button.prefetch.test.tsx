@@ -60,7 +60,11 @@ describe('ManageSubscriptionButton prefetch', () => {
     await waitFor(() => expect(requests).toHaveLength(1));
     await settled();
     fireEvent.click(button);
-    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/1'));
+    // The link is in hand: the tab opens straight at it, with no blank tab to navigate.
+    expect(window.open).toHaveBeenCalledWith('https://provider.test/login/1', '_blank');
+    expect(window.open).toHaveBeenCalledTimes(1);
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'idle'));
+    expect(tab.location.replace).not.toHaveBeenCalled();
     expect(requests).toHaveLength(1);
   });
 
@@ -69,15 +73,17 @@ describe('ManageSubscriptionButton prefetch', () => {
     const button = screen.getByRole('button', { name: 'Manage subscription' });
     fireEvent.focus(button);
     await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
     fireEvent.click(button);
     await waitFor(() => expect(button).toHaveAttribute('data-state', 'idle'));
-    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledTimes(1));
     fireEvent.click(button);
-    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledTimes(2));
-    expect(tab.location.replace.mock.calls.map(([url]) => url)).toEqual([
-      'https://provider.test/login/1',
-      'https://provider.test/login/2',
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledTimes(1));
+    // The first click opens the prefetched link; the second asks afresh, through a blank tab.
+    expect(vi.mocked(window.open).mock.calls).toEqual([
+      ['https://provider.test/login/1', '_blank'],
+      ['', '_blank'],
     ]);
+    expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/2');
     expect(requests).toHaveLength(2);
   });
 
@@ -133,7 +139,7 @@ describe('ManageSubscriptionButton prefetch', () => {
     });
     await settled();
     fireEvent.click(long);
-    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/1'));
+    expect(window.open).toHaveBeenCalledWith('https://provider.test/login/1', '_blank');
     expect(requests).toHaveLength(1);
   });
 

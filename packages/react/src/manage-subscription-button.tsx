@@ -135,7 +135,7 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
     return useAction<LinkResponse, ManageSubscriptionButtonState>(rest, ref, 'Manage subscription', {
       key: JSON.stringify(request ?? provider),
       prefetch: () => prefetchEnabled(provider as 'okepay', prefetch, validityTime),
-      prepare: () => openPending(target),
+      prepare: (ready) => openPending(target, undefined, ready?.url),
       load: (client, signal) =>
         request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal }),
       open: (link, pending, setState) => {

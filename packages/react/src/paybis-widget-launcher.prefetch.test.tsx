@@ -55,6 +55,32 @@ const wrap = (node: ReactNode) => (
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('PaybisWidgetLauncher prefetch', () => {
+  it('opens the widget page of a session already in hand straight away in new-tab mode', async () => {
+    const tab = { opener: {} as unknown, closed: false, close: vi.fn(), location: { replace: vi.fn() } };
+    const open = vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
+    const onOpen = vi.fn();
+    render(wrap(<PaybisWidgetLauncher mode="new-tab" onOpen={onOpen} />));
+    const button = screen.getByRole('button', { name: 'Buy crypto' });
+    fireEvent.pointerEnter(button);
+    await waitFor(() => expect(bodies).toHaveLength(1));
+    await settled();
+    fireEvent.click(button);
+    expect(open).toHaveBeenCalledTimes(1);
+    expect(open).toHaveBeenCalledWith(`${WIDGET}/?requestId=req-1`, '_blank');
+    await waitFor(() =>
+      expect(onOpen).toHaveBeenCalledWith({
+        url: `${WIDGET}/?requestId=req-1`,
+        target: 'new-tab',
+        fallback: null,
+      }),
+    );
+    expect(tab.opener).toBeNull();
+    expect(tab.location.replace).not.toHaveBeenCalled();
+    expect(button).toHaveAttribute('data-state', 'idle');
+    expect(bodies).toHaveLength(1);
+    expect(sdk.open).not.toHaveBeenCalled();
+  });
+
   it('fetches the session on hover by default; the click opens the widget with it', async () => {
     render(wrap(<PaybisWidgetLauncher flow="buyCrypto" currencyCodeTo="BTC" />));
     const button = screen.getByRole('button', { name: 'Buy crypto' });

@@ -304,7 +304,8 @@ describe('PaybisWidgetLauncher', () => {
     vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
     const onOpen = vi.fn();
     const user = userEvent.setup();
-    render(wrap(<PaybisWidgetLauncher mode="new-tab" onOpen={onOpen} />));
+    // No prefetch: the session is asked for in the click, so a blank tab waits for it.
+    render(wrap(<PaybisWidgetLauncher mode="new-tab" onOpen={onOpen} prefetch={false} />));
     await user.click(screen.getByRole('button'));
     await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith(SESSION.widgetUrl));
     expect(tab.opener).toBeNull();

@@ -115,13 +115,13 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
         key: JSON.stringify(request),
         // An embedded widget with nowhere to go fails on click anyway: nothing to fetch for.
         prefetch: () => (mode !== 'embedded' || !!place()) && prefetchEnabled('paybis', prefetch),
-        prepare: () => {
+        prepare: (ready) => {
           closeWidget();
           element = place();
           if (mode === 'embedded' && !element) {
             throw new HandoffError('bad_request', 'Handoff: the embedded Paybis widget needs a `container`.');
           }
-          return preparePaybisWidget(mode);
+          return preparePaybisWidget(mode, undefined, ready?.widgetUrl);
         },
         load: (client, signal) => client.paybisSession(request, { signal }),
         open: (session, pending, setState, signal) =>
