@@ -10,11 +10,13 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
   StoreConflictError,
   type AccountRecord,
   type AuditEntry,
+  type AuditEntryInput,
   type Customer,
   type Membership,
   type Store,
@@ -95,6 +97,78 @@ function auditEntry(row: Selectable<AuditLogTable>): AuditEntry {
 
 const optionalIso = (v: Date | string | null) => (v === null ? null : toIso(v));
 
+/** An audit_log row as written (the id is the database's). */
+interface AuditRow {
+  at: string;
+  action: string;
+  outcome: AuditEntryInput['outcome'];
+  account_id: string | null;
+  user_id: number | null;
+  customer_id: string | null;
+  provider: string | null;
+  client_ip: string | null;
+  detail: string | null;
+}
+const AUDIT_COLUMNS = [
+  'at',
+  'action',
+  'outcome',
+  'account_id',
+  'user_id',
+  'customer_id',
+  'provider',
+  'client_ip',
+  'detail',
+] as const satisfies ReadonlyArray<keyof AuditRow>;
+
+/** Audit rows written together at most; a bigger backlog is written in several statements. */
+export const AUDIT_BATCH = 32;
+
+/**
+ * Group commit for the audit log: rows recorded while the event loop is busy are written
+ * together, in one INSERT, as soon as it turns (`setImmediate`); each `record` resolves only once
+ * its own row is committed, so the callers' rule (no link leaves before its audit entry) holds.
+ * One INSERT of several rows costs SQLite little more than one of a single row, and it appends
+ * fewer pages to the write-ahead log. If a batch fails, its rows are retried one by one so each
+ * caller gets its own outcome.
+ */
+function auditBatcher(insert: (rows: AuditRow[]) => Promise<unknown>) {
+  let pending: Array<{ row: AuditRow; done: (error?: unknown) => void }> = [];
+  let scheduled = false;
+
+  async function write(batch: typeof pending): Promise<void> {
+    try {
+      await insert(batch.map((p) => p.row));
+      for (const p of batch) p.done();
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.done(error);
+      for (const p of batch) await write([p]);
+    }
+  }
+
+  function flush() {
+    scheduled = false;
+    const all = pending;
+    pending = [];
+    void (async () => {
+      // One batch after the other, so entries recorded together keep their order.
+      for (let i = 0; i < all.length; i += AUDIT_BATCH) await write(all.slice(i, i + AUDIT_BATCH));
+    })();
+  }
+
+  return {
+    record(row: AuditRow): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        pending.push({ row, done: (error) => (error === undefined ? resolve() : reject(error)) });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+}
+
 /** The one Store implementation, over any Kysely dialect the migrations support. */
 export function createSqlStore(
   db: Kysely<Database>,
@@ -103,12 +177,52 @@ export function createSqlStore(
   const { now } = options;
   const nowIso = () => now().toISOString();
 
+  // The queries of every customer request, compiled once (see precompile).
+  const liveCustomerSession = precompile(db, () =>
+    db
+      .selectFrom('customer_sessions')
+      .select(['id', 'account_id', 'customer'])
+      .where('token_hash', '=', param('tokenHash'))
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', param('now')),
+  );
+  const storedAuthKey = precompile(db, () =>
+    db
+      .selectFrom('paybis_auth_keys')
+      .select('auth_key')
+      .where('account_id', '=', param('accountId'))
+      .where('customer_id', '=', param('customerId')),
+  );
+  const auditInserts: Array<ReturnType<typeof precompile>> = [];
+  /** One INSERT for up to AUDIT_BATCH rows (one compiled statement per row count). */
+  const insertAuditRows = (rows: AuditRow[]) => {
+    const count = rows.length;
+    auditInserts[count] ??= precompile(db, () =>
+      db
+        .insertInto('audit_log')
+        .values(
+          Array.from({ length: count }, (_, i) =>
+            Object.fromEntries(AUDIT_COLUMNS.map((column) => [column, param(`${column}${i}`)])),
+          ) as unknown as AuditRow[],
+        ),
+    );
+    const values: Record<string, unknown> = {};
+    rows.forEach((row, i) => {
+      for (const column of AUDIT_COLUMNS) values[`${column}${i}`] = row[column];
+    });
+    return auditInserts[count](values);
+  };
+  const audit = auditBatcher(insertAuditRows);
+
   const store: Store & { db: Kysely<Database> } = {
     dialect: options.dialect,
     db,
 
     paybisAuthKeys: {
       async getOrCreate(accountId, customerId) {
+        // Created once, then only read: look it up first, so the usual case is one read.
+        const existing = await storedAuthKey({ accountId, customerId });
+        if (existing.rows[0]) return { authKey: existing.rows[0].auth_key, created: false };
         const authKey = randomUUID();
         // Insert-or-ignore then read: the primary key decides the one winner across every
         // connection and instance; losers read the winner's key.
@@ -117,32 +231,26 @@ export function createSqlStore(
           .values({ account_id: accountId, customer_id: customerId, auth_key: authKey, created_at: nowIso() })
           .onConflict((oc) => oc.columns(['account_id', 'customer_id']).doNothing())
           .execute();
-        const row = await db
-          .selectFrom('paybis_auth_keys')
-          .select('auth_key')
-          .where('account_id', '=', accountId)
-          .where('customer_id', '=', customerId)
-          .executeTakeFirstOrThrow();
+        const { rows } = await storedAuthKey({ accountId, customerId });
+        const row = rows[0];
+        if (!row) throw new Error('Paybis auth key vanished after insert');
         return { authKey: row.auth_key, created: row.auth_key === authKey };
       },
     },
 
     audit: {
-      async record(entry) {
-        await db
-          .insertInto('audit_log')
-          .values({
-            at: nowIso(),
-            action: entry.action,
-            outcome: entry.outcome,
-            account_id: entry.accountId ?? null,
-            user_id: entry.userId ?? null,
-            customer_id: entry.customerId ?? null,
-            provider: entry.provider ?? null,
-            client_ip: entry.clientIp ?? null,
-            detail: entry.detail ?? null,
-          })
-          .execute();
+      record(entry) {
+        return audit.record({
+          at: nowIso(),
+          action: entry.action,
+          outcome: entry.outcome,
+          account_id: entry.accountId ?? null,
+          user_id: entry.userId ?? null,
+          customer_id: entry.customerId ?? null,
+          provider: entry.provider ?? null,
+          client_ip: entry.clientIp ?? null,
+          detail: entry.detail ?? null,
+        });
       },
       async list({ accountIds, limit, before }) {
         if (accountIds.length === 0) return [];
@@ -178,13 +286,8 @@ export function createSqlStore(
       },
       async resolve(token) {
         if (!token.startsWith(CUSTOMER_TOKEN_PREFIX)) return null;
-        const row = await db
-          .selectFrom('customer_sessions')
-          .select(['id', 'account_id', 'customer'])
-          .where('token_hash', '=', hashToken(token))
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', nowIso())
-          .executeTakeFirst();
+        const { rows } = await liveCustomerSession({ tokenHash: hashToken(token), now: nowIso() });
+        const row = rows[0];
         if (!row) return null;
         const identity = JSON.parse(row.customer) as CustomerIdentity;
         const customer: Customer = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../auth/tokens.ts';
 import { openStore } from './index.ts';
+import { AUDIT_BATCH } from './sql-store.ts';
 import { forEachStore } from './test-stores.ts';
 import { StoreConflictError } from './types.ts';
 
@@ -236,6 +237,34 @@ forEachStore('store', ({ open, openPair, kind }) => {
         }),
       ]);
       expect(await store.audit.list({ accountIds: [], limit: 10 })).toEqual([]);
+    });
+
+    it('writes entries recorded together, in order, each resolving once its own row is stored', async () => {
+      const store = await open();
+      const count = AUDIT_BATCH * 2 + 3;
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          store.audit.record({ action: `batch.${i}`, outcome: 'success', accountId: 'default', userId: i }),
+        ),
+      );
+      const listed = await store.audit.list({ accountIds: ['default'], limit: count + 1 });
+      expect(listed.map((e) => e.action)).toEqual(
+        Array.from({ length: count }, (_, i) => `batch.${count - 1 - i}`),
+      );
+      expect(listed.map((e) => e.userId)).toEqual(Array.from({ length: count }, (_, i) => count - 1 - i));
+    });
+
+    it('fails only the entry that cannot be stored when entries are recorded together', async () => {
+      const store = await open();
+      const results = await Promise.allSettled([
+        store.audit.record({ action: 'before', outcome: 'success', accountId: 'default' }),
+        // The action is required: this row alone is refused.
+        store.audit.record({ action: null as unknown as string, outcome: 'failure', accountId: 'default' }),
+        store.audit.record({ action: 'after', outcome: 'success', accountId: 'default' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const listed = await store.audit.list({ accountIds: ['default'], limit: 10 });
+      expect(listed.map((e) => e.action)).toEqual(['after', 'before']);
     });
   });
 });
