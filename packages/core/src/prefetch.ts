@@ -34,12 +34,13 @@ export interface PrefetchCache<T extends Expiring> {
    */
   prefetch(key: string, load: (signal: AbortSignal) => Promise<T>): void;
   /**
-   * The prefetched value for `key`, held or still in flight, given out once: later calls get
-   * `undefined` until the next prefetch. Resolves to `undefined` when there is none or it would
-   * expire within the margin; rejects when the request it waited for failed. Aborting `signal`
-   * aborts that request.
+   * Claims the prefetched value for `key`, held or still in flight, once: later calls get
+   * `undefined` until the next prefetch. Synchronous, so a click that finds nothing can ask the
+   * backend at once. `undefined` when there is nothing for `key`; otherwise a promise that
+   * resolves to the value, or to `undefined` when it would expire within the margin, and rejects
+   * when the request it waited for failed. Aborting `signal` aborts that request.
    */
-  take(key: string, signal?: AbortSignal): Promise<T | undefined>;
+  take(key: string, signal?: AbortSignal): Promise<T | undefined> | undefined;
   /**
    * The value for `key` if it has already arrived and is usable, given out once, synchronously:
    * a click can then open the provider page within its own handler. `undefined` otherwise; a
@@ -114,7 +115,7 @@ export function createPrefetchCache<T extends Expiring>({
       slot = s;
     },
 
-    async take(key, signal) {
+    take(key, signal) {
       const s = slot;
       if (s?.k !== key) return;
       // Claimed: nobody else gets it, and only the taker's signal may still abort it.

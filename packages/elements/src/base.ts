@@ -187,21 +187,30 @@ export abstract class HandoffElement<
     if (this.#inflight) return;
     let request: ElementRequest<T>;
     let client: HandoffClient;
-    let ready: T | undefined;
-    let pending: PendingWindow | undefined;
     try {
       request = this.request();
       client = this.#client();
-      ready = this.#cache.takeNow(request.key);
-      pending = this.prepare(ready);
     } catch (error) {
       return this.fail(error);
     }
     const controller = (this.#inflight = new AbortController());
     const { signal } = controller;
+    const ready = this.#cache.takeNow(request.key);
+    // Without a value in hand, ask before the tab opens: the request is on its way while the
+    // browser creates the tab (tens of milliseconds, during which this page is blocked).
+    const load = () => request.load(client, signal);
+    const answer = ready
+      ? Promise.resolve(ready)
+      : (this.#cache.take(request.key, signal)?.then((taken) => taken ?? load()) ?? load());
     this.setState('loading' as State);
-    (ready ? Promise.resolve(ready) : this.#cache.take(request.key, signal))
-      .then((taken) => taken ?? request.load(client, signal))
+    let pending: PendingWindow | undefined;
+    try {
+      pending = this.prepare(ready);
+    } catch (error) {
+      this.fail(error);
+      controller.abort();
+    }
+    answer
       .then((value) => {
         if (signal.aborted) throw signal.reason;
         return this.open(value, pending, signal);

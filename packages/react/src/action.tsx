@@ -33,9 +33,10 @@ export interface Action<T, S extends string> {
   /**
    * Runs inside the click, before any await: the only moment a browser lets a new tab open.
    * `ready` is the value fetched ahead when it has already arrived: the page can open at once.
+   * Otherwise `load` has just been called. A throw here aborts it and shows the error.
    */
   prepare: (ready: T | undefined) => PendingWindow | undefined;
-  /** Asks the backend for the link or session. */
+  /** Asks the backend for the link or session; a rejection shows and reports the error. */
   load: (client: HandoffClient, signal: AbortSignal) => Promise<T>;
   /** Opens what `load` got (never once aborted); a rejection shows and reports the error. */
   open: (
@@ -95,14 +96,20 @@ export function useAction<T extends Expiring, S extends string>(
       );
     };
     const ready = cache.takeNow(action.key);
+    // Without a value in hand, ask before the tab opens: the request is on its way while the
+    // browser creates the tab (tens of milliseconds, during which this page is blocked).
+    const answer = ready
+      ? Promise.resolve(ready)
+      : (cache.take(action.key, signal)?.then((taken) => taken ?? load(signal)) ?? load(signal));
+    inflight.current = controller;
+    setState('loading');
     try {
       pending = action.prepare(ready);
     } catch (error) {
-      return fail(error);
+      fail(error);
+      controller.abort();
     }
-    inflight.current = controller;
-    setState('loading');
-    (ready ? Promise.resolve(ready) : cache.take(action.key, signal).then((taken) => taken ?? load(signal)))
+    answer
       .then((value) => {
         // Aborted (unmounted) after the answer came: `fail` closes the pending tab and stays silent.
         signal.throwIfAborted();

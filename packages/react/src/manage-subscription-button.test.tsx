@@ -132,6 +132,26 @@ describe('ManageSubscriptionButton', () => {
     expect(requests[0]!.headers.get('authorization')).toBe('Bearer hc_customer');
   });
 
+  it('sends the request before it opens the tab, so the two overlap', async () => {
+    okepayAnswers();
+    const order: string[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, 'fetch').mockImplementation((...args) => {
+      order.push('fetch');
+      return realFetch(...args);
+    });
+    open.mockImplementation(() => {
+      order.push('open');
+      return tab as unknown as Window;
+    });
+    const onOpen = vi.fn();
+    renderButton({ onOpen, prefetch: false });
+    act(() => screen.getByRole('button').click());
+    expect(order).toEqual(['fetch', 'open']);
+    await waitFor(() => expect(onOpen).toHaveBeenCalledTimes(1));
+    expect(tab.location.replace).toHaveBeenCalledWith(PORTAL);
+  });
+
   it('shows loading, ignores further clicks, and stays accessible', async () => {
     neverAnswers();
     const user = userEvent.setup();

@@ -105,7 +105,6 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       successReturnURL,
       failureReturnURL,
     };
-    let element: HTMLElement | null | undefined;
 
     return useAction<PaybisSessionResponse, PaybisWidgetLauncherState>(
       { ...rest, 'data-mode': mode } as ActionProps,
@@ -117,17 +116,19 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
         prefetch: () => (mode !== 'embedded' || !!place()) && prefetchEnabled('paybis', prefetch),
         prepare: (ready) => {
           closeWidget();
-          element = place();
-          if (mode === 'embedded' && !element) {
-            throw new HandoffError('bad_request', 'Handoff: the embedded Paybis widget needs a `container`.');
-          }
           return preparePaybisWidget(mode, undefined, ready?.widgetUrl);
         },
-        load: (client, signal) => client.paybisSession(request, { signal }),
+        // Checked before asking: a session for a widget with nowhere to go would be wasted.
+        load: async (client, signal) => {
+          if (mode === 'embedded' && !place()) {
+            throw new HandoffError('bad_request', 'Handoff: the embedded Paybis widget needs a `container`.');
+          }
+          return client.paybisSession(request, { signal });
+        },
         open: (session, pending, setState, signal) =>
           openPaybisWidget(session, {
             mode,
-            container: element,
+            container: place(),
             pending,
             signal,
             onEvent: (event) => latest.current.onEvent?.(event),
