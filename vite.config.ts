@@ -85,6 +85,31 @@ export default defineConfig({
         },
       },
       {
+        // The React components again on React 18 (the workspace has 19). React 18 lives in its
+        // own install (test/react18, installed with the workspace by `postinstall`), because npm
+        // cannot hold both versions as peers in one tree.
+        extends: true,
+        resolve: {
+          alias: {
+            react: resolve(root, 'test/react18/node_modules/react'),
+            'react-dom': resolve(root, 'test/react18/node_modules/react-dom'),
+            // Its ES module build, whose imports of React go through the aliases above.
+            '@testing-library/react': resolve(
+              root,
+              'node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+            ),
+          },
+        },
+        test: {
+          name: 'react18',
+          environment: 'jsdom',
+          include: ['packages/react/src/**/*.test.tsx', 'test/react18/*.test.tsx'],
+          setupFiles: ['test/setup-dom.ts'],
+          // Processed by Vite, so that its own imports of React resolve to React 18 too.
+          server: { deps: { inline: [/@testing-library[\\/]react/] } },
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'e2e',
