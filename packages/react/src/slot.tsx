@@ -49,9 +49,10 @@ export const childRef = <T,>(element: ReactElement<AnyProps>): Ref<T> | undefine
  * styles merged, class names joined; other child props win. `props.ref` replaces the child's
  * ref, so it must already feed it (`useComposedRefs(ref, childRef(element))`).
  */
-export function slot(element: ReactElement<AnyProps>, props: AnyProps): ReactElement {
+export function slot(element: ReactElement<AnyProps>, { ref, ...props }: AnyProps): ReactElement {
   const own = element.props;
   const merged: AnyProps = { ...props, ...own };
+  // `ref` stays out of the loop: React 18 warns when a child's `props.ref` is read.
   for (const key in props) {
     const ours = props[key];
     const theirs = own[key];
@@ -66,6 +67,6 @@ export function slot(element: ReactElement<AnyProps>, props: AnyProps): ReactEle
   if (props.style && own.style) merged.style = { ...props.style, ...own.style };
   if (props.className && own.className)
     merged.className = `${props.className as string} ${own.className as string}`;
-  merged.ref = props.ref;
+  merged.ref = ref;
   return cloneElement(element, merged);
 }
