@@ -167,7 +167,8 @@ export async function startBackendProcess(
     : [];
   const child = await spawnNode({
     args: [...probe, entry, 'serve', '--port', '0'],
-    env,
+    // bin/handoff.js runs server/dist when a build is there: "tsx" means the sources, always.
+    env: mode === 'tsx' ? { ...env, HANDOFF_FROM_SOURCE: '1' } : env,
     ready: /listening on (http:\/\/\S+)/,
     cwd: ROOT,
   });

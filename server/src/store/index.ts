@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { migrationProvider, type SqlDialect } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -69,6 +68,8 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
         throw new Error(`Invalid PostgreSQL schema name "${schema}".`);
       }
+      // Loaded only here: the PostgreSQL driver costs a SQLite backend about 10 MB and start-up time.
+      const { default: pg } = await import('pg');
       if (schema !== undefined) {
         const admin = new pg.Client({ connectionString: options.url });
         await admin.connect();
