@@ -4,7 +4,8 @@ import { chromium, type Browser } from 'playwright-core';
 /** Debian's Chromium; `npx playwright install` cannot download browsers here, and CI installs this one. */
 export const CHROMIUM_PATH = process.env.HANDOFF_CHROMIUM ?? '/usr/bin/chromium';
 
-const FLAGS = [
+/** The flags every Chromium here runs with (also the bench's bare DevTools client). */
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -21,5 +22,5 @@ export async function launchChromium(): Promise<Browser> {
         'or point HANDOFF_CHROMIUM at a Chromium binary.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
 }
