@@ -275,7 +275,8 @@ async function bareClickToProviderPage(
           `new Promise((resolve) => {
             const done = () => {
               const nav = performance.getEntriesByType('navigation')[0];
-              resolve(nav ? performance.timeOrigin + nav.fetchStart : null);
+              // The first request of the navigation: the one-time link, before its redirect.
+              resolve(nav ? performance.timeOrigin + (nav.redirectStart || nav.fetchStart) : null);
             };
             if (document.readyState === 'complete') done();
             else addEventListener('load', done);
