@@ -376,6 +376,27 @@ describe('unusable answers', () => {
     expect(err.message.length).toBeLessThanOrEqual('2Checkout: '.length + 200);
   });
 
+  it('holds the whole exchange to one timeout, not one per call', async () => {
+    // Each call answers in 60 % of the timeout: two of them in a row overrun it.
+    const slow: typeof fetch = async (input, init) => {
+      const answer = scripted((rpc) => ({
+        result: rpc.method === 'login' ? 'SESSION-1' : 'https://secure.2checkout.test/sso?x=1',
+      }));
+      await new Promise((resolve, reject) => {
+        setTimeout(resolve, 120);
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+      return answer(input, init);
+    };
+    const err = await createTwoCheckoutClient(config(), { fetch: slow, timeoutMs: 200 })
+      .singleSignOn({ subscriptionReference: 'SUB-DEMO-1', validityTime: 10 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderTimeoutError);
+    expect(err).toMatchObject({ status: 504, code: 'provider_timeout' });
+    // The login got its answer; the single sign-on call was cut at what was left of the 200 ms.
+    expect(sent.map((rpc) => rpc.method)).toEqual(['login']);
+  });
+
   it('times out with a 504', async () => {
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) =>

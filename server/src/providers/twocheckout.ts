@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { TwoCheckoutAccessPage } from '@handoff/core';
 import type { TwoCheckoutConfig } from '../config.ts';
-import { ProviderError } from '../errors.ts';
+import { ProviderError, ProviderTimeoutError } from '../errors.ts';
 import { parseProviderJson, providerRequest } from './http.ts';
 
 const PROVIDER = '2Checkout';
@@ -119,9 +119,17 @@ export function createTwoCheckoutClient(
   let session: CachedSession | null = null;
   let loggingIn: Promise<CachedSession> | null = null;
 
-  async function call(method: string, params: unknown[]): Promise<unknown> {
+  /** What is left of `deadline` (a `performance.now()` time), or a 504 when nothing is. */
+  function left(deadline: number): number {
+    const ms = Math.ceil(deadline - performance.now());
+    if (ms <= 0) throw new ProviderTimeoutError(PROVIDER, timeoutMs);
+    return ms;
+  }
+
+  async function call(method: string, params: unknown[], deadline: number): Promise<unknown> {
     const id = nextId++;
-    const { status, text } = await providerRequest({ provider: PROVIDER, fetch, timeoutMs }, config.apiUrl, {
+    const options = { provider: PROVIDER, fetch, timeoutMs: left(deadline) };
+    const { status, text } = await providerRequest(options, config.apiUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method, params, id }),
@@ -143,7 +151,7 @@ export function createTwoCheckoutClient(
     return body.result;
   }
 
-  async function login(): Promise<CachedSession> {
+  async function login(deadline: number): Promise<CachedSession> {
     const started = now().getTime();
     const date = gmtDate(new Date(started));
     const hash = twoCheckoutLoginHash(config.hashAlgo, config.secretKey, config.merchantCode, date);
@@ -152,16 +160,17 @@ export function createTwoCheckoutClient(
       config.hashAlgo === 'md5'
         ? [config.merchantCode, date, hash]
         : [config.merchantCode, date, hash, config.hashAlgo];
-    const result = await call('login', params);
+    const result = await call('login', params, deadline);
     const id = SessionIdSchema.safeParse(result);
     if (!id.success) throw new ProviderError(PROVIDER, 'login answered without a usable session id');
     return { id: id.data, renewAt: started + SESSION_REUSE_MS };
   }
 
   /** The live session, logging in when there is none (one login shared by all waiting callers). */
-  function currentSession(): Promise<CachedSession> {
+  function currentSession(deadline: number): Promise<CachedSession> {
     if (session && now().getTime() < session.renewAt) return Promise.resolve(session);
-    loggingIn ??= login().then(
+    // A caller that joins a login in flight waits for it: at most that login's own deadline.
+    loggingIn ??= login(deadline).then(
       (fresh) => {
         session = fresh;
         loggingIn = null;
@@ -175,15 +184,23 @@ export function createTwoCheckoutClient(
     return loggingIn;
   }
 
-  async function getSingleSignOn(sessionId: string, p: TwoCheckoutSsoParams): Promise<string> {
-    const result = await call('getSingleSignOn', [
-      sessionId,
-      p.subscriptionReference,
-      p.email ?? null,
-      p.validityTime,
-      p.accessPage ?? null,
-      p.validationIp ?? null,
-    ]);
+  async function getSingleSignOn(
+    sessionId: string,
+    p: TwoCheckoutSsoParams,
+    deadline: number,
+  ): Promise<string> {
+    const result = await call(
+      'getSingleSignOn',
+      [
+        sessionId,
+        p.subscriptionReference,
+        p.email ?? null,
+        p.validityTime,
+        p.accessPage ?? null,
+        p.validationIp ?? null,
+      ],
+      deadline,
+    );
     const url = SsoUrlSchema.safeParse(result);
     if (!url.success) throw new ProviderError(PROVIDER, 'getSingleSignOn answered without a usable URL');
     return url.data;
@@ -196,16 +213,19 @@ export function createTwoCheckoutClient(
       }
       // The provider's clock starts when it issues the URL, which is after this moment.
       const issuedAt = now().getTime();
-      const first = await currentSession();
+      // One deadline for the whole exchange (login, single sign-on, and the one re-login and
+      // retry), so a caller waits at most the provider timeout rather than one per call.
+      const deadline = performance.now() + timeoutMs;
+      const first = await currentSession(deadline);
       let url: string;
       try {
-        url = await getSingleSignOn(first.id, params);
+        url = await getSingleSignOn(first.id, params, deadline);
       } catch (err) {
         if (!isSessionError(err)) throw err;
         // Forget the dead session unless a concurrent caller already replaced it.
         if (session === first) session = null;
-        const second = await currentSession();
-        url = await getSingleSignOn(second.id, params);
+        const second = await currentSession(deadline);
+        url = await getSingleSignOn(second.id, params, deadline);
       }
       return { url, expiresAt: new Date(issuedAt + params.validityTime * 1000).toISOString() };
     },
