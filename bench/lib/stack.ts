@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -113,29 +114,20 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
 }
 
 /** The pre-bundled backend (one ESM file, native and WASM database drivers left external). */
+/** The built server, as `npm run build` produces it and `npx handoff` runs it. */
 export function bundlePath(): string {
-  return join(ROOT, 'node_modules/.cache/handoff-bench/handoff.mjs');
+  return join(ROOT, 'server/dist/handoff.js');
 }
 
+/** Builds the server exactly as shipped (`server/build.js`: one file, registry dependencies external). */
 export async function buildBackendBundle(): Promise<string> {
-  const { build } = await import('esbuild');
-  const outfile = bundlePath();
-  await build({
-    entryPoints: [join(ROOT, 'bench/children/handoff-cli.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    logLevel: 'error',
-    external: ['better-sqlite3', 'pg', 'pg-native', '@electric-sql/pglite', 'kysely-pglite'],
-    // Some bundled CommonJS dependencies call require() for Node built-ins.
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
+  const child = spawn(process.execPath, [join(ROOT, 'server/build.js')], { stdio: 'inherit' });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
   });
-  return outfile;
+  if (code !== 0) throw new Error(`server/build.js exited with ${code}`);
+  return bundlePath();
 }
 
 export interface BackendProcess extends Child {
