@@ -258,6 +258,51 @@ describe('takeNow', () => {
   });
 });
 
+describe('claim', () => {
+  const signal = () => new AbortController().signal;
+
+  it('hands over a value that has arrived as ready, without loading', async () => {
+    const c = cache();
+    const link = { url: 'https://a.example/1', expiresAt: at(60_000) };
+    c.prefetch('k', async () => link);
+    await settle();
+    const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
+    const { ready, answer } = c.claim('k', load, signal());
+    expect(ready).toBe(link);
+    await expect(answer).resolves.toBe(link);
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('takes over a request in flight instead of loading again', async () => {
+    const c = cache();
+    const d = deferred();
+    c.prefetch('k', d.load);
+    await settle();
+    const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
+    const { ready, answer } = c.claim('k', load, signal());
+    expect(ready).toBeUndefined();
+    d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    await expect(answer).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('loads at once, synchronously, when nothing usable is held', async () => {
+    const c = cache({ marginMs: 5_000 });
+    const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
+    const first = c.claim('k', load, signal());
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(first.ready).toBeUndefined();
+    await expect(first.answer).resolves.toEqual({ url: 'https://a.example/2' });
+
+    // A stale value in hand is not used: the claim loads afresh.
+    c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: at(3_000) }));
+    await settle();
+    const second = c.claim('k', load, signal());
+    expect(second.ready).toBeUndefined();
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('prefetchEnabled', () => {
   it('is on by default for OkePay and Paybis, off when turned off', () => {
     expect(prefetchEnabled('okepay', undefined)).toBe(true);

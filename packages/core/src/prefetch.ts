@@ -47,6 +47,17 @@ export interface PrefetchCache<T extends Expiring> {
    * request still in flight is left for `take`.
    */
   takeNow(key: string): T | undefined;
+  /**
+   * What a click uses: the value for `key` if it has already arrived (`ready`, so the page can
+   * open within the click), else the request in flight taken over, else `load` called at once.
+   * Synchronous up to the request, so a click can ask before it opens a tab. `answer` settles with
+   * the value or the failure.
+   */
+  claim(
+    key: string,
+    load: (signal: AbortSignal) => Promise<T>,
+    signal: AbortSignal,
+  ): { ready: T | undefined; answer: Promise<T> };
   /** Forgets what is held, aborting a request in flight. */
   drop(): void;
 }
@@ -100,6 +111,21 @@ export function createPrefetchCache<T extends Expiring>({
     slot?.c.abort();
     slot = undefined;
   };
+  const take: PrefetchCache<T>['take'] = (key, signal) => {
+    const s = slot;
+    if (s?.k !== key) return;
+    // Claimed: nobody else gets it, and only the taker's signal may still abort it.
+    slot = undefined;
+    signal?.addEventListener('abort', () => s.c.abort(signal.reason));
+    // Checked on delivery: a held value may have aged since it arrived.
+    return s.p.then((value) => (fresh(s, value) ? value : undefined));
+  };
+  const takeNow: PrefetchCache<T>['takeNow'] = (key) => {
+    const s = slot;
+    if (s?.k !== key || !s.v) return;
+    slot = undefined;
+    return fresh(s, s.v) ? s.v : undefined;
+  };
 
   return {
     prefetch(key, load) {
@@ -115,21 +141,18 @@ export function createPrefetchCache<T extends Expiring>({
       slot = s;
     },
 
-    take(key, signal) {
-      const s = slot;
-      if (s?.k !== key) return;
-      // Claimed: nobody else gets it, and only the taker's signal may still abort it.
-      slot = undefined;
-      signal?.addEventListener('abort', () => s.c.abort(signal.reason));
-      // Checked on delivery: a held value may have aged since it arrived.
-      return s.p.then((value) => (fresh(s, value) ? value : undefined));
-    },
+    take,
+    takeNow,
 
-    takeNow(key) {
-      const s = slot;
-      if (s?.k !== key || !s.v) return;
-      slot = undefined;
-      return fresh(s, s.v) ? s.v : undefined;
+    claim(key, load, signal) {
+      const ready = takeNow(key);
+      const taken = ready ? undefined : take(key, signal);
+      return {
+        ready,
+        answer: ready
+          ? Promise.resolve(ready)
+          : (taken?.then((value) => value ?? load(signal)) ?? load(signal)),
+      };
     },
 
     drop,

@@ -195,13 +195,9 @@ export abstract class HandoffElement<
     }
     const controller = (this.#inflight = new AbortController());
     const { signal } = controller;
-    const ready = this.#cache.takeNow(request.key);
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const load = () => request.load(client, signal);
-    const answer = ready
-      ? Promise.resolve(ready)
-      : (this.#cache.take(request.key, signal)?.then((taken) => taken ?? load()) ?? load());
+    const { ready, answer } = this.#cache.claim(request.key, (s) => request.load(client, s), signal);
     this.setState('loading' as State);
     let pending: PendingWindow | undefined;
     try {

@@ -95,12 +95,9 @@ export function useAction<T extends Expiring, S extends string>(
         error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error }),
       );
     };
-    const ready = cache.takeNow(action.key);
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const answer = ready
-      ? Promise.resolve(ready)
-      : (cache.take(action.key, signal)?.then((taken) => taken ?? load(signal)) ?? load(signal));
+    const { ready, answer } = cache.claim(action.key, load, signal);
     inflight.current = controller;
     setState('loading');
     try {
