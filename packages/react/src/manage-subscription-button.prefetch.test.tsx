@@ -5,6 +5,7 @@ import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
 import { ManageSubscriptionButton } from './manage-subscription-button.tsx';
+import { fakeTab } from './test-support.ts';
 
 const BACKEND = 'https://handoff.test';
 const server = setupServer();
@@ -29,14 +30,9 @@ beforeEach(() => {
   );
 });
 
-let tab: {
-  opener: unknown;
-  closed: boolean;
-  close: () => void;
-  location: { replace: ReturnType<typeof vi.fn> };
-};
+let tab: ReturnType<typeof fakeTab>;
 beforeEach(() => {
-  tab = { opener: {}, closed: false, close: vi.fn(), location: { replace: vi.fn() } };
+  tab = fakeTab();
   vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
 });
 afterEach(() => {

@@ -7,6 +7,7 @@ import { setupServer } from 'msw/node';
 import { createRef, StrictMode, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
+import { fakeTab } from './test-support.ts';
 import {
   ManageSubscriptionButton,
   type ManageSubscriptionButtonProps,
@@ -26,20 +27,6 @@ beforeAll(() => {
 });
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-/** The blank tab `window.open('', '_blank')` hands back, observable. */
-function fakeTab() {
-  const tab = {
-    opener: {} as unknown,
-    closed: false,
-    document: { title: '', body: { textContent: '' } },
-    location: { replace: vi.fn() },
-    close: vi.fn(() => {
-      tab.closed = true;
-    }),
-  };
-  return tab;
-}
 
 let tab: ReturnType<typeof fakeTab>;
 let open: Mock;

@@ -6,6 +6,7 @@ import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
 import { PaybisWidgetLauncher } from './paybis-widget-launcher.tsx';
+import { fakeTab } from './test-support.ts';
 
 const BACKEND = 'https://handoff.test';
 const WIDGET = 'https://widget.prefetch.test';
@@ -56,7 +57,7 @@ const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('PaybisWidgetLauncher prefetch', () => {
   it('opens the widget page of a session already in hand straight away in new-tab mode', async () => {
-    const tab = { opener: {} as unknown, closed: false, close: vi.fn(), location: { replace: vi.fn() } };
+    const tab = fakeTab();
     const open = vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
     const onOpen = vi.fn();
     render(wrap(<PaybisWidgetLauncher mode="new-tab" onOpen={onOpen} />));

@@ -8,6 +8,7 @@ import { createRef, StrictMode, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
 import { PaybisWidgetLauncher } from './paybis-widget-launcher.tsx';
+import { fakeTab } from './test-support.ts';
 
 const BACKEND = 'https://handoff.test';
 const WIDGET = 'https://widget.paybis.test';
@@ -272,13 +273,7 @@ describe('PaybisWidgetLauncher', () => {
 
   it('opens the new tab inside the click and sends it to the widget URL', async () => {
     answersSlowly();
-    const tab = {
-      opener: {} as unknown,
-      closed: false,
-      document: { title: '', body: { textContent: '' } },
-      location: { replace: vi.fn() },
-      close: vi.fn(),
-    };
+    const tab = fakeTab();
     const open = vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
     const user = userEvent.setup();
     render(wrap(<PaybisWidgetLauncher mode="new-tab" />));
@@ -294,13 +289,7 @@ describe('PaybisWidgetLauncher', () => {
 
   it('navigates the new tab once the session arrives', async () => {
     answers();
-    const tab = {
-      opener: {} as unknown,
-      closed: false,
-      document: { title: '', body: { textContent: '' } },
-      location: { replace: vi.fn() },
-      close: vi.fn(),
-    };
+    const tab = fakeTab();
     vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
     const onOpen = vi.fn();
     const user = userEvent.setup();
