@@ -12,17 +12,17 @@ declare global {
   }
 }
 
-/** Records the time of every click in the pages of this context (capture phase, before the app). */
+/**
+ * Records the time of every click on the page (capture phase, before the app): a script to run
+ * before the page's own, for Playwright and for the bare DevTools client alike.
+ */
+export const RECORD_CLICKS = `document.addEventListener('click', (event) => {
+  window.__benchClickAt = performance.timeOrigin + event.timeStamp;
+}, { capture: true });`;
+
+/** Records the time of every click in the pages of this context. */
 export async function recordClicks(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    document.addEventListener(
-      'click',
-      (event) => {
-        window.__benchClickAt = performance.timeOrigin + event.timeStamp;
-      },
-      { capture: true },
-    );
-  });
+  await context.addInitScript({ content: RECORD_CLICKS });
 }
 
 /** The first document request of this context to the sandbox that `matches` its path. */

@@ -2,7 +2,7 @@ import type { BrowserContext } from 'playwright-core';
 import { startDemo } from '../../test/demo/demo.ts';
 import { launchChromium } from '../../test/support/browser.ts';
 import { BareChromium, poll, sleep } from '../lib/cdp.ts';
-import { clickTimes, providerPageRequest, recordClicks } from '../lib/click.ts';
+import { clickTimes, providerPageRequest, RECORD_CLICKS, recordClicks } from '../lib/click.ts';
 import { median, percentile, round } from '../lib/stats.ts';
 
 export interface BrowserOptions {
@@ -185,10 +185,6 @@ const findButton = (name: string | RegExp) => `(() => {
   const r = button.getBoundingClientRect();
   return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
 })()`;
-
-const RECORD_CLICKS = `document.addEventListener('click', (event) => {
-  window.__benchClickAt = performance.timeOrigin + event.timeStamp;
-}, { capture: true });`;
 
 /**
  * One click in a fresh browser context, over the bare DevTools connection: click time from the
