@@ -267,7 +267,7 @@ describe('claim', () => {
     c.prefetch('k', async () => link);
     await settle();
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const { ready, answer } = c.claim('k', load, signal());
+    const [ready, answer] = c.claim('k', load, signal());
     expect(ready).toBe(link);
     await expect(answer).resolves.toBe(link);
     expect(load).not.toHaveBeenCalled();
@@ -279,7 +279,7 @@ describe('claim', () => {
     c.prefetch('k', d.load);
     await settle();
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const { ready, answer } = c.claim('k', load, signal());
+    const [ready, answer] = c.claim('k', load, signal());
     expect(ready).toBeUndefined();
     d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
     await expect(answer).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
@@ -289,16 +289,16 @@ describe('claim', () => {
   it('loads at once, synchronously, when nothing usable is held', async () => {
     const c = cache({ marginMs: 5_000 });
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const first = c.claim('k', load, signal());
+    const [firstReady, firstAnswer] = c.claim('k', load, signal());
     expect(load).toHaveBeenCalledTimes(1);
-    expect(first.ready).toBeUndefined();
-    await expect(first.answer).resolves.toEqual({ url: 'https://a.example/2' });
+    expect(firstReady).toBeUndefined();
+    await expect(firstAnswer).resolves.toEqual({ url: 'https://a.example/2' });
 
     // A stale value in hand is not used: the claim loads afresh.
     c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: at(3_000) }));
     await settle();
-    const second = c.claim('k', load, signal());
-    expect(second.ready).toBeUndefined();
+    const [secondReady] = c.claim('k', load, signal());
+    expect(secondReady).toBeUndefined();
     expect(load).toHaveBeenCalledTimes(2);
   });
 });

@@ -197,7 +197,7 @@ export abstract class HandoffElement<
     const { signal } = controller;
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const { ready, answer } = this.#cache.claim(request.key, (s) => request.load(client, s), signal);
+    const [ready, answer] = this.#cache.claim(request.key, (s) => request.load(client, s), signal);
     this.setState('loading' as State);
     let pending: PendingWindow | undefined;
     try {

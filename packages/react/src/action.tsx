@@ -97,7 +97,7 @@ export function useAction<T extends Expiring, S extends string>(
     };
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const { ready, answer } = cache.claim(action.key, load, signal);
+    const [ready, answer] = cache.claim(action.key, load, signal);
     inflight.current = controller;
     setState('loading');
     try {
