@@ -122,6 +122,8 @@ async function main(): Promise<void> {
           rounds: rounds ?? (quick ? 1 : 3),
           requestsPerRound: quick ? 40 : 100,
           concurrency: 8,
+          // About the closed loop's rate: 8 in flight, each about 100 ms.
+          arrivalsPerSecond: 75,
           log,
         })) satisfies LatencyResult;
         break;

@@ -12,8 +12,20 @@ export interface RequestSpec {
 }
 
 export interface LoadOptions {
-  /** Requests in flight at once, each on its own keep-alive connection. */
+  /**
+   * Requests in flight at once, each on its own keep-alive connection. With `arrivalsPerSecond`,
+   * the most connections open at once; a request that finds them all busy waits, and the wait
+   * counts in its latency.
+   */
   concurrency: number;
+  /**
+   * Open loop: send requests at random times, this many per second on average (Poisson
+   * arrivals, each independent of the answers), instead of `concurrency` workers that each send
+   * the next request when the last is answered. The arrival times come from `seed`, so two runs
+   * with the same seed send on the same schedule.
+   */
+  arrivalsPerSecond?: number;
+  seed?: number;
   /** Stop issuing new requests after this long. */
   durationMs: number;
   /** Stop issuing new requests after this many, whichever comes first. */
@@ -90,18 +102,36 @@ function once(agent: Agent, target: Target, timeoutMs: number): Promise<string |
   });
 }
 
+/** A small seeded generator of numbers in [0, 1) (mulberry32), so arrival schedules repeat. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * A bounded closed-loop load generator: `concurrency` workers each send a request, wait for the
- * whole answer, and send the next, over keep-alive connections, until the time or the count
- * runs out. It never retries, and it stops by itself.
+ * A bounded load generator over keep-alive connections, until the time or the count runs out.
+ * Closed loop by default: `concurrency` workers each send a request, wait for the whole answer,
+ * and send the next. Open loop with `arrivalsPerSecond`: requests leave on a random schedule
+ * whatever the answers. It never retries, and it stops by itself.
  */
 export async function runLoad(
   spec: RequestSpec | (() => RequestSpec),
   options: LoadOptions,
 ): Promise<LoadResult> {
-  const { concurrency, durationMs, maxRequests, requestTimeoutMs = 10_000 } = options;
+  const { concurrency, durationMs, maxRequests, requestTimeoutMs = 10_000, arrivalsPerSecond } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be ≥ 1');
   if (!(durationMs > 0) || !(maxRequests > 0)) throw new RangeError('durationMs and maxRequests must be > 0');
+  if (arrivalsPerSecond !== undefined && !(arrivalsPerSecond > 0 && arrivalsPerSecond <= 10_000)) {
+    throw new RangeError('arrivalsPerSecond must be > 0 and ≤ 10 000');
+  }
   const next =
     typeof spec === 'function'
       ? () => prepare(spec())
@@ -117,20 +147,36 @@ export async function runLoad(
 
   const started = performance.now();
   const deadline = started + durationMs;
-  const worker = async () => {
-    while (issued < maxRequests && performance.now() < deadline) {
-      issued++;
-      const target = next();
-      const t0 = performance.now();
-      const error = await once(agent, target, requestTimeoutMs);
-      if (error === null) latencies.push(performance.now() - t0);
-      else {
-        errors++;
-        firstError ??= error;
-      }
+  const send = async () => {
+    issued++;
+    const target = next();
+    const t0 = performance.now();
+    const error = await once(agent, target, requestTimeoutMs);
+    if (error === null) latencies.push(performance.now() - t0);
+    else {
+      errors++;
+      firstError ??= error;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (arrivalsPerSecond === undefined) {
+    const worker = async () => {
+      while (issued < maxRequests && performance.now() < deadline) await send();
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } else {
+    const random = seededRandom(options.seed ?? 1);
+    const sent: Array<Promise<void>> = [];
+    let at = started;
+    for (;;) {
+      // Exponential gaps between arrivals: a Poisson process at the asked rate.
+      at += (-Math.log(1 - random()) / arrivalsPerSecond) * 1000;
+      if (issued >= maxRequests || at >= deadline) break;
+      const wait = at - performance.now();
+      if (wait > 0) await sleep(wait);
+      sent.push(send());
+    }
+    await Promise.all(sent);
+  }
   const elapsedMs = performance.now() - started;
   agent.destroy();
 
