@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  type Dialect,
+  type SqliteDatabase,
+} from 'kysely';
 import type { PGlite } from '@electric-sql/pglite';
 import { migrationProvider, type SqlDialect } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -146,7 +154,19 @@ export function withStatementCache(database: SQLite.Database, size = STATEMENT_C
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  // Kysely looks for its migration tables in every schema unless told which one: another app's
+  // (or another Handoff's) tables elsewhere in the database would make it skip creating ours.
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = rows[0]?.schema ?? undefined;
+    if (migrationTableSchema === undefined) {
+      throw new Error(
+        'Database migration failed: no schema of the search_path exists; create it or fix the URL.',
+      );
+    }
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((r) => r.status === 'Error');
   if (error !== undefined) {
