@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSandbox, TWOCHECKOUT_DEMO, type Sandbox } from '@handoff/sandbox';
 import type { TwoCheckoutConfig } from '../config.ts';
 import { ProviderError, ProviderTimeoutError } from '../errors.ts';
@@ -393,8 +393,84 @@ describe('unusable answers', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderTimeoutError);
     expect(err).toMatchObject({ status: 504, code: 'provider_timeout' });
-    // The login got its answer; the single sign-on call was cut at what was left of the 200 ms.
+    // The login got its answer; the single sign-on call was cut at what was left of the 200 ms,
+    // but the caller waited the whole 200 ms, and that is what the message names.
     expect(sent.map((rpc) => rpc.method)).toEqual(['login']);
+    expect((err as Error).message).toBe('2Checkout did not answer within 200 ms.');
+  });
+
+  describe('a login shared by callers with different deadlines', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    /**
+     * Caller A spends all but 30 ms of its 1 s budget on a single sign-on call that finds the
+     * session gone, then starts a re-login; caller B arrives while that login is in flight. The
+     * login answers only after A has given up. `performance.now()` is moved on instead of
+     * waiting, so the test takes about 30 ms rather than a second.
+     */
+    async function joinLateLogin() {
+      const realNow = performance.now.bind(performance);
+      let skew = 0;
+      vi.spyOn(performance, 'now').mockImplementation(() => realNow() + skew);
+      let loginSent!: () => void;
+      const secondLoginSent = new Promise<void>((resolve) => (loginSent = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let logins = 0;
+      const fetchImpl: typeof fetch = async (input, init) => {
+        const rpc = (await new Request(input, init).json()) as SentRpc;
+        sent.push(rpc);
+        let body: object;
+        if (rpc.method === 'login') {
+          const id = `session-${++logins}`;
+          if (logins === 2) {
+            loginSent();
+            await new Promise<void>((resolve, reject) => {
+              void gate.then(resolve);
+              init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+            });
+          }
+          body = { result: id };
+        } else if (rpc.params[0] === 'session-1') {
+          skew += 970;
+          body = { error: { code: -32002, message: 'SESSION_EXPIRED: Session expired or unknown.' } };
+        } else body = { result: `${BASE}/2checkout/myaccount/sso/?token=t${rpc.id}` };
+        return new Response(JSON.stringify({ jsonrpc: '2.0', id: rpc.id, ...body }));
+      };
+      const c = createTwoCheckoutClient(config(), { fetch: fetchImpl, timeoutMs: 1_000 });
+      const params = { subscriptionReference: 'SUB-DEMO-1', validityTime: 10 };
+      const a = c.singleSignOn(params).catch((e: unknown) => e);
+      let loginStarted = Infinity;
+      let aWaitedForLogin = Infinity;
+      void a.then(() => {
+        aWaitedForLogin = realNow() - loginStarted;
+        release();
+      });
+      await secondLoginSent;
+      loginStarted = realNow();
+      const b = await c.singleSignOn(params).catch((e: unknown) => e);
+      return { a: await a, aWaitedForLogin, b, logins };
+    }
+
+    it('lets a caller that joins it use its own budget, not the starter’s', async () => {
+      const { b, logins } = await joinLateLogin();
+      expect(b).toMatchObject({ url: expect.stringContaining('/2checkout/myaccount/sso/') });
+      expect(logins).toBe(2);
+      expect(sent.at(-1)).toMatchObject({
+        method: 'getSingleSignOn',
+        params: ['session-2', 'SUB-DEMO-1', null, 10, null, null],
+      });
+    });
+
+    it('still holds the caller that started it to its own deadline, naming the configured timeout', async () => {
+      const { a, aWaitedForLogin } = await joinLateLogin();
+      // About the 30 ms A had left, far from the login's own 1 s.
+      expect(aWaitedForLogin).toBeLessThan(500);
+      expect(a).toBeInstanceOf(ProviderTimeoutError);
+      expect((a as Error).message).toBe('2Checkout did not answer within 1000 ms.');
+    });
   });
 
   it('times out with a 504', async () => {

@@ -126,14 +126,36 @@ export function createTwoCheckoutClient(
     return ms;
   }
 
+  /**
+   * Waits `ms` at most for `work`, then fails with a 504. The work itself goes on, for the
+   * callers that still have time to wait for it.
+   */
+  function waitAtMost<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new ProviderTimeoutError(PROVIDER, timeoutMs)), ms);
+    });
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  }
+
   async function call(method: string, params: unknown[], deadline: number): Promise<unknown> {
     const id = nextId++;
     const options = { provider: PROVIDER, fetch, timeoutMs: left(deadline) };
-    const { status, text } = await providerRequest(options, config.apiUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method, params, id }),
-    });
+    let answer: { status: number; text: string };
+    try {
+      answer = await providerRequest(options, config.apiUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', method, params, id }),
+      });
+    } catch (err) {
+      // The call had only what was left of the exchange's budget; the caller waited the whole of it.
+      if (err instanceof ProviderTimeoutError) {
+        throw new ProviderTimeoutError(PROVIDER, timeoutMs, { cause: err });
+      }
+      throw err;
+    }
+    const { status, text } = answer;
     const json = parseProviderJson(PROVIDER, text);
     const parsed = RpcResponseSchema.safeParse(json);
     if (!parsed.success) {
@@ -166,11 +188,16 @@ export function createTwoCheckoutClient(
     return { id: id.data, renewAt: started + SESSION_REUSE_MS };
   }
 
-  /** The live session, logging in when there is none (one login shared by all waiting callers). */
+  /**
+   * The live session, logging in when there is none. One login is shared by all waiting callers,
+   * so it runs to its own deadline rather than that of whichever caller started it; each caller
+   * waits for it only until its own deadline.
+   */
   function currentSession(deadline: number): Promise<CachedSession> {
     if (session && now().getTime() < session.renewAt) return Promise.resolve(session);
-    // A caller that joins a login in flight waits for it: at most that login's own deadline.
-    loggingIn ??= login(deadline).then(
+    // Checked first, so a caller that is already out of time starts no login.
+    const ms = left(deadline);
+    loggingIn ??= login(performance.now() + timeoutMs).then(
       (fresh) => {
         session = fresh;
         loggingIn = null;
@@ -181,7 +208,7 @@ export function createTwoCheckoutClient(
         throw err;
       },
     );
-    return loggingIn;
+    return waitAtMost(loggingIn, ms);
   }
 
   async function getSingleSignOn(
