@@ -24,7 +24,7 @@ Commands:
                                           Roles: admin, integration, auditor
   keys create --user EMAIL|ID [--expires-in 30d] [--json]
                                           Create an API key; the secret is shown only once
-  keys revoke KEYID                       Revoke an API key and the sessions it opened
+  keys revoke KEYID                       Revoke an API key, its sessions and their customer tokens
 
 The database comes from the environment: DATABASE_URL (PostgreSQL) or HANDOFF_DB (SQLite file,
 default ./handoff.db).`;

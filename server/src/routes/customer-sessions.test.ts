@@ -160,3 +160,26 @@ forEachStore('POST /v1/customer-sessions/revoke', ({ open }) => {
     ).toBe(400);
   });
 });
+
+forEachStore('revoking an API key', ({ open }) => {
+  it('ends the customer tokens made through its sessions; tokens of other keys keep working', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const spare = await store.apiKeys.create(user.userId);
+    const customerToken = async (session: string) =>
+      (
+        (await (await postJson(app, '/v1/customer-sessions', { customer }, session)).json()) as {
+          token: string;
+        }
+      ).token;
+    const leaked = await customerToken(await login(app, user));
+    const kept = await customerToken(await login(app, { ...user, keyId: spare.keyId, secret: spare.secret }));
+    const me = (token: string) => app.request('/v1/me', { headers: { authorization: `Bearer ${token}` } });
+    expect((await me(leaked)).status).toBe(200);
+
+    expect(await store.apiKeys.revoke(user.keyId)).toBe(true);
+    expect((await me(leaked)).status).toBe(401);
+    expect((await me(kept)).status).toBe(200);
+  });
+});

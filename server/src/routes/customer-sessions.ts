@@ -107,6 +107,7 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
       customer: body.customer,
       expiresAt,
       createdBy: principal.user.id,
+      apiKeyId: principal.session.apiKeyId,
     });
     await deps.store.audit.record({
       action: 'customer_session.create',

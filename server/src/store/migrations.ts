@@ -230,8 +230,24 @@ function initial(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * Customer sessions remember the API key whose session created them, so revoking a leaked key
+ * ends the customer tokens made with it too. Rows from before have none: they keep working until
+ * they expire (one day at most).
+ */
+const customerSessionsApiKey: Migration = {
+  async up(db: Kysely<unknown>) {
+    // No index: only revoking a key looks rows up by it, and every customer session would pay for one.
+    await db.schema.alterTable('customer_sessions').addColumn('api_key_id', 'text').execute();
+  },
+};
+
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ '0001_initial': initial(dialect) }),
+    getMigrations: () =>
+      Promise.resolve({
+        '0001_initial': initial(dialect),
+        '0002_customer_sessions_api_key': customerSessionsApiKey,
+      }),
   };
 }

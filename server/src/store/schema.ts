@@ -89,6 +89,8 @@ export interface CustomerSessionsTable {
   /** The bound `CustomerIdentity` as JSON text. */
   customer: string;
   created_by: number | null;
+  /** The API key whose session created it (null for sessions made before keys were recorded). */
+  api_key_id: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;
   revoked_at: NullableTimestamp;

@@ -262,7 +262,7 @@ export function createSqlStore(
     },
 
     customerSessions: {
-      async create({ accountId, customer, expiresAt, createdBy }) {
+      async create({ accountId, customer, expiresAt, createdBy, apiKeyId }) {
         const token = newToken(CUSTOMER_TOKEN_PREFIX);
         const id = randomUUID();
         await conflictOnConstraint(
@@ -276,6 +276,7 @@ export function createSqlStore(
                 customer_id: customer.id,
                 customer: JSON.stringify(customer),
                 created_by: createdBy ?? null,
+                api_key_id: apiKeyId ?? null,
                 created_at: nowIso(),
                 expires_at: expiresAt.toISOString(),
               })
@@ -523,20 +524,29 @@ export function createSqlStore(
       },
       async revoke(keyId) {
         const ts = nowIso();
-        const result = await db
-          .updateTable('api_keys')
-          .set({ revoked_at: ts })
-          .where('id', '=', keyId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        // A leaked key's sessions go with it.
-        await db
-          .updateTable('sessions')
-          .set({ revoked_at: ts })
-          .where('api_key_id', '=', keyId)
-          .where('revoked_at', 'is', null)
-          .execute();
-        return Number(result.numUpdatedRows) > 0;
+        // A leaked key's sessions, and the customer tokens made through them, go with it, all
+        // at once: no moment where the key is dead but what it made still works.
+        return db.transaction().execute(async (tx) => {
+          const result = await tx
+            .updateTable('api_keys')
+            .set({ revoked_at: ts })
+            .where('id', '=', keyId)
+            .where('revoked_at', 'is', null)
+            .executeTakeFirst();
+          await tx
+            .updateTable('sessions')
+            .set({ revoked_at: ts })
+            .where('api_key_id', '=', keyId)
+            .where('revoked_at', 'is', null)
+            .execute();
+          await tx
+            .updateTable('customer_sessions')
+            .set({ revoked_at: ts })
+            .where('api_key_id', '=', keyId)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return Number(result.numUpdatedRows) > 0;
+        });
       },
       async list(userId) {
         const rows = await db

@@ -203,6 +203,28 @@ forEachStore('store', ({ open, openPair, kind }) => {
       await store.apiKeys.revoke(key.keyId);
       expect(await store.sessions.resolve(session.token)).toBeNull();
     });
+
+    it('revoking a key ends the customer sessions made with it, and only those', async () => {
+      const store = await open();
+      const user = await store.users.create({ email: 'svc@example.com' });
+      const leaked = await store.apiKeys.create(user.id);
+      const other = await store.apiKeys.create(user.id);
+      const customer = (apiKeyId: string | null) =>
+        store.customerSessions.create({
+          accountId: 'default',
+          customer: { id: 'c' },
+          expiresAt: later(3600),
+          apiKeyId,
+        });
+      const viaLeaked = await customer(leaked.keyId);
+      const viaOther = await customer(other.keyId);
+      const unknownKey = await customer(null);
+
+      expect(await store.apiKeys.revoke(leaked.keyId)).toBe(true);
+      expect(await store.customerSessions.resolve(viaLeaked.token)).toBeNull();
+      expect(await store.customerSessions.resolve(viaOther.token)).not.toBeNull();
+      expect(await store.customerSessions.resolve(unknownKey.token)).not.toBeNull();
+    });
   });
 
   describe('audit log', () => {

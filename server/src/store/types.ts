@@ -145,7 +145,10 @@ export interface ApiKeys {
    * work is done for unknown keys, and the comparison is constant-time.
    */
   verify(keyId: string, secret: string): Promise<{ userId: number; keyId: string } | null>;
-  /** True when a live key was revoked. */
+  /**
+   * Revokes the key and, in the same transaction, the API sessions opened with it and the
+   * customer sessions those created. True when a live key was revoked.
+   */
   revoke(keyId: string): Promise<boolean>;
   list(userId: number): Promise<ApiKeyRecord[]>;
 }
@@ -174,6 +177,8 @@ export interface CustomerSessionAdmin {
     customer: CustomerIdentity;
     expiresAt: Date;
     createdBy?: number | null;
+    /** The API key of the session creating it: revoking that key ends this session too. */
+    apiKeyId?: string | null;
   }): Promise<{ token: string; sessionId: string; expiresAt: string }>;
   /**
    * True when a live customer session was revoked. With `accountIds`, only a session bound to one
