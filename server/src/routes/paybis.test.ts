@@ -221,6 +221,32 @@ describe('POST /v1/paybis/session', () => {
     expect(auditText).not.toContain(authKey as string);
   });
 
+  it('dates the token from before the Paybis call, not from after it', async () => {
+    // Paybis starts the token's 15 minutes when it issues it: a slow answer must not make the
+    // page believe the token lives longer than it does.
+    let clock = NOW.getTime();
+    const handoff = createHandoff({
+      config: loadConfig(env()),
+      store,
+      logger: silentLogger,
+      now: () => new Date(clock),
+      fetch: async (input, init) => {
+        const answer = await sandbox.fetch(new Request(input, init));
+        clock += 8_000;
+        return answer;
+      },
+    });
+    const token = await customerToken({ id: 'slow-answer', email: 'sam@example.com', paybis: true });
+    const firstResponse = await post(handoff, token, {});
+    expect(firstResponse.status, await firstResponse.clone().text()).toBe(200);
+    const first = (await firstResponse.json()) as PaybisSessionResponse;
+    await verifyInWidget(first.widgetUrl, 'sam@example.com');
+    const sentAt = clock;
+    const second = (await (await post(handoff, token, {})).json()) as PaybisSessionResponse;
+    expect(second.oneTimeToken).toEqual(expect.any(String));
+    expect(second.expiresAt).toBe(new Date(sentAt + 15 * 60 * 1000).toISOString());
+  });
+
   it('accepts a request without a body', async () => {
     const token = await customerToken({ id: 'c2', paybis: true });
     const res = await post(app(), token);

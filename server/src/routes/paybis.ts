@@ -122,6 +122,8 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     };
 
     let result: { requestId: string; oneTimeToken?: string };
+    // Paybis starts the token's life when it issues it, during the call: date it from before.
+    let issuedAt = 0;
     try {
       const { authKey } = await deps.store.paybisAuthKeys.getOrCreate(customer.accountId, customer.id);
       const body: PaybisApiRequest = {
@@ -135,6 +137,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
         ...(params.currencyCodeTo ? { currencyCodeTo: params.currencyCodeTo } : {}),
         ...(params.amount ? { amount: params.amount } : {}),
       };
+      issuedAt = deps.now().getTime();
       result = await paybis.createRequest(body);
     } catch (err) {
       const code = err instanceof ApiError ? err.code : 'internal';
@@ -165,7 +168,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       ...(result.oneTimeToken
         ? {
             oneTimeToken: result.oneTimeToken,
-            expiresAt: new Date(deps.now().getTime() + PAYBIS_TOKEN_TTL_MS).toISOString(),
+            expiresAt: new Date(issuedAt + PAYBIS_TOKEN_TTL_MS).toISOString(),
           }
         : {}),
     };
