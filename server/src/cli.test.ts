@@ -171,6 +171,15 @@ describe('handoff CLI', () => {
     expect(
       await runCli(['serve', '--port', 'x'], { stdout: () => undefined, stderr: () => undefined, env }),
     ).toBe(2);
+    let stderr = '';
+    const emptyHost = runCli(['serve', '--port', '0', '--host', ''], {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      env,
+      untilStopped: () => Promise.resolve(),
+    });
+    expect(await emptyHost).toBe(2);
+    expect(stderr).toContain('--host: must be a host name or address');
   });
 
   it('parses durations', () => {

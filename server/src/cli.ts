@@ -124,7 +124,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           }
           cfg.port = Number(values.port);
         }
-        if (values.host !== undefined) cfg.host = values.host;
+        if (values.host !== undefined) {
+          // An empty host would listen on every interface.
+          if (values.host.trim() === '') throw new UsageError('--host: must be a host name or address.');
+          cfg.host = values.host.trim();
+        }
         const server = await startServer(cfg);
         io.stdout(`Handoff listening on ${server.url}\n`);
         await (io.untilStopped ?? untilSignal)();

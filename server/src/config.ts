@@ -12,13 +12,16 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
-const url = (fallback: string) =>
+/** A value with a default; set but empty counts as unset, like an empty optional value. */
+const stringOr = (fallback: string) =>
   z
     .string()
     .trim()
     .default(fallback)
-    .transform((s) => (s === '' ? fallback : s))
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+    .transform((s) => (s === '' ? fallback : s));
+
+const url = (fallback: string) =>
+  stringOr(fallback).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -45,10 +48,11 @@ const EnvSchema = z.object({
   HANDOFF_PAYBIS_API_URL: url('https://widget-api.paybis.com'),
   HANDOFF_PAYBIS_WIDGET_URL: url('https://widget.paybis.com'),
 
-  HANDOFF_DB: z.string().trim().default('./handoff.db'),
+  // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
+  HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
 
-  HANDOFF_HOST: z.string().trim().default('127.0.0.1'),
+  HANDOFF_HOST: stringOr('127.0.0.1'),
   PORT: positiveInt(8787, 65535),
   HANDOFF_CORS_ORIGINS: optionalString,
   HANDOFF_TRUST_PROXY: bool,
