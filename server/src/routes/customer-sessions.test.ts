@@ -78,6 +78,9 @@ forEachStore('POST /v1/customer-sessions', ({ open }) => {
       { customer: { id: '' } },
       { customer: { id: 'x'.repeat(201) } },
       { customer: { id: 'a\nb' } },
+      // Lone surrogates: PostgreSQL would store both as "a\ufffd", one customer.
+      { customer: { id: 'a\ud800' } },
+      { customer: { id: '\udc00a' } },
       { customer: { id: 'a', email: 'not-an-email' } },
       { customer: { id: 'a', okepayContactId: 0 } },
       { customer: { id: 'a', okepayContactId: 1.5 } },
@@ -103,6 +106,11 @@ forEachStore('POST /v1/customer-sessions', ({ open }) => {
       token,
     );
     expect(ok.status).toBe(201);
+    // A surrogate pair is one well-formed character.
+    const astral = await postJson(app, '/v1/customer-sessions', { customer: { id: 'Zoë 😀' } }, token);
+    expect(astral.status).toBe(201);
+    const { token: astralToken } = (await astral.json()) as { token: string };
+    expect((await store.customerSessions.resolve(astralToken))?.id).toBe('Zoë 😀');
   });
 
   it('requires a session token with customer-sessions:create', async () => {

@@ -7,14 +7,23 @@ import { clientIp } from '../http/client-ip.ts';
 
 /** 2Checkout subscription references: letters, digits, dash and underscore. */
 const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
-/** No control characters in ids that end up in logs, audit entries and provider requests. */
-const PRINTABLE = /^[^\p{Cc}]+$/u;
+/**
+ * No control characters in ids that end up in logs, audit entries and provider requests, and no
+ * lone UTF-16 surrogates: PostgreSQL stores those as U+FFFD, so two different ids would become one
+ * (and share that customer's Paybis account).
+ */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
 
 export const CustomerIdentitySchema = z
   .strictObject({
-    id: z.string().min(1).max(200).regex(PRINTABLE, 'must not contain control characters').openapi({
-      description: "The host app's own id for this customer.",
-    }),
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(PRINTABLE, 'must be well-formed text without control characters')
+      .openapi({
+        description: "The host app's own id for this customer.",
+      }),
     email: z.email().max(254).optional(),
     okepayContactId: z
       .number()
