@@ -1,4 +1,11 @@
-import { constants, createHash, createPrivateKey, generateKeyPairSync, verify } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  verify,
+  type RSAPSSKeyPairKeyObjectOptions,
+} from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, PAYBIS_DEMO } from '@handoff/sandbox';
 import { ConfigError, type PaybisConfig } from '../config.ts';
@@ -40,6 +47,13 @@ async function sandboxStatus(body: string, signature: string): Promise<number> {
 }
 
 const key = createPrivateKey(PAYBIS_DEMO.privateKeyPem);
+
+/** A 2048-bit rsa-pss key pair that carries its own parameters. */
+function pssKeyPair(params: { hashAlgorithm?: string; mgf1HashAlgorithm?: string; saltLength?: number }) {
+  // Node takes saltLength as a number; its type declarations say string.
+  const options = { modulusLength: 2048, ...params } as unknown as RSAPSSKeyPairKeyObjectOptions;
+  return generateKeyPairSync('rsa-pss', options);
+}
 
 describe('signPaybisBody', () => {
   const body = BODY;
@@ -108,6 +122,52 @@ describe('assertRsaPrivateKey', () => {
       expect((error as ConfigError).message).toMatch(pattern);
       // The key material itself never ends up in the message (it may be logged at start).
       if (pem.length > 80) expect((error as ConfigError).message).not.toContain(pem.slice(40, 80));
+    }
+  });
+
+  it('accepts an rsa-pss key whose own parameters allow the Paybis signature', async () => {
+    for (const options of [
+      {},
+      { hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 64 },
+      { hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 32 },
+    ]) {
+      const pss = pssKeyPair(options);
+      const pem = pss.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      const accepted = assertRsaPrivateKey(pem);
+      expect(accepted.asymmetricKeyType).toBe('rsa-pss');
+      const signature = await signPaybisBody(accepted, BODY);
+      expect(
+        verify(
+          'sha512',
+          Buffer.from(createHash('sha512').update(BODY).digest('hex'), 'ascii'),
+          { key: pss.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 },
+          Buffer.from(signature, 'base64'),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('refuses an rsa-pss key whose own parameters forbid the Paybis signature', () => {
+    for (const [options, reason] of [
+      [{ hashAlgorithm: 'sha256', mgf1HashAlgorithm: 'sha256', saltLength: 32 }, /the sha256 digest only/],
+      // Signing would succeed here, with MGF1-SHA-256: a signature Paybis refuses.
+      [{ hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha256', saltLength: 64 }, /MGF1 with sha256 only/],
+      [{ hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 65 }, /salts of 65 bytes/],
+    ] as const) {
+      const pem = pssKeyPair(options).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      let error: unknown;
+      try {
+        assertRsaPrivateKey(pem);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(
+          /^HANDOFF_PAYBIS_PRIVATE_KEY: this rsa-pss key cannot make the signature Paybis requires .*: it allows /,
+        ),
+      ]);
+      expect((error as ConfigError).message).toMatch(reason);
     }
   });
 

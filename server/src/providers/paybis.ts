@@ -1,4 +1,11 @@
-import { constants, createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  sign,
+  type AsymmetricKeyDetails,
+  type KeyObject,
+} from 'node:crypto';
 import { ConfigError, type PaybisConfig } from '../config.ts';
 import { ProviderError } from '../errors.ts';
 import { parseProviderJson, providerRequest } from './http.ts';
@@ -31,7 +38,8 @@ export interface PaybisClient {
 
 /**
  * Parses the partner's private key and checks it can sign Paybis requests (RSA, at least 2048
- * bits). Throws ConfigError naming the variable, so a wrong key stops the app at start.
+ * bits, no rsa-pss parameters that forbid the Paybis signature, and a trial signature). Throws ConfigError naming the
+ * variable, so a wrong key stops the app at start.
  */
 export function assertRsaPrivateKey(pem: string): KeyObject {
   let key: KeyObject;
@@ -51,7 +59,41 @@ export function assertRsaPrivateKey(pem: string): KeyObject {
   if (bits < 2048) {
     throw new ConfigError([`HANDOFF_PAYBIS_PRIVATE_KEY: the RSA key has ${bits} bits; use at least 2048`]);
   }
+  // An rsa-pss key may carry its own restrictions. A forbidden digest or salt makes every
+  // signature fail; a different MGF1 digest is used silently, and Paybis would refuse every
+  // signature. So the parameters are compared, and a trial signature covers whatever else.
+  const conflicts = pssConflicts(key.asymmetricKeyDetails ?? {});
+  if (conflicts.length > 0 || !signsOnce(key)) {
+    const why = conflicts.length > 0 ? `: it allows ${conflicts.join(', ')}` : '';
+    throw new ConfigError([
+      `HANDOFF_PAYBIS_PRIVATE_KEY: this ${key.asymmetricKeyType} key cannot make the signature Paybis requires (RSASSA-PSS with SHA-512, MGF1-SHA-512 and a 64-byte salt)${why}; use a plain RSA key`,
+    ]);
+  }
   return key;
+}
+
+/** What an rsa-pss key's own parameters allow that conflicts with the Paybis signature. */
+function pssConflicts(details: AsymmetricKeyDetails): string[] {
+  const conflicts: string[] = [];
+  const { hashAlgorithm, mgf1HashAlgorithm, saltLength } = details;
+  if (hashAlgorithm !== undefined && hashAlgorithm !== 'sha512') {
+    conflicts.push(`the ${hashAlgorithm} digest only`);
+  }
+  if (mgf1HashAlgorithm !== undefined && mgf1HashAlgorithm !== 'sha512') {
+    conflicts.push(`MGF1 with ${mgf1HashAlgorithm} only`);
+  }
+  if (saltLength !== undefined && saltLength > 64)
+    conflicts.push(`salts of ${saltLength} bytes or more only`);
+  return conflicts;
+}
+
+function signsOnce(key: KeyObject): boolean {
+  try {
+    signPaybisBodySync(key, '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
