@@ -10,6 +10,14 @@ export function newToken(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
 }
 
+/** 32 bytes in base64url without padding: 43 characters. */
+const API_KEY_ID = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
+
+/** Whether `value` has the exact shape of an API key id (`newToken(API_KEY_PREFIX)`). */
+export function isApiKeyId(value: string): boolean {
+  return API_KEY_ID.test(value);
+}
+
 /** An API secret: 32 random bytes, base64url, no prefix (it is only ever sent with its key id). */
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
+import { API_KEY_PREFIX, newToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
 import { openStore } from '../store/index.ts';
 import { forEachStore } from '../store/test-stores.ts';
@@ -125,6 +126,41 @@ forEachStore('POST /auth/login', ({ open }) => {
     expect(JSON.stringify(failures)).not.toContain(revoked.secret);
   });
 
+  it('answers a key id of the wrong shape (even with a NUL) like a wrong key, and counts it', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const wrongSecret = await (
+      await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: 'x' })
+    ).text();
+    const malformed = [
+      'hk_\u0000abc',
+      user.keyId.replace(/.$/, '\u0000'),
+      `${user.keyId}x`,
+      user.keyId.slice(3),
+      `hk_${'x'.repeat(42)}=`,
+    ];
+    for (const apiKey of malformed) {
+      const res = await postJson(app, '/auth/login', { apiKey, apiSecret: user.secret });
+      expect(res.status, JSON.stringify(apiKey)).toBe(401);
+      expect(await res.text()).toBe(wrongSecret);
+    }
+    const limited = await postJson(app, '/auth/login', { apiKey: 'hk_\u0000', apiSecret: 'x' });
+    expect(limited.status).toBe(429);
+    expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
+      200,
+    );
+    const failures = await store.db
+      .selectFrom('audit_log')
+      .select('detail')
+      .where('outcome', '=', 'failure')
+      .execute();
+    expect(failures.map((f) => f.detail)).toEqual([
+      ...Array<string>(1 + malformed.length).fill('invalid_credentials'),
+      'rate_limited',
+    ]);
+  });
+
   it('refuses malformed bodies with 400', async () => {
     const store = await open();
     const app = testApp(store);
@@ -180,7 +216,7 @@ forEachStore('POST /auth/login', ({ open }) => {
       const res = await postJson(
         app,
         '/auth/login',
-        { apiKey: `hk_guess${i}`, apiSecret: 'x' },
+        { apiKey: newToken(API_KEY_PREFIX), apiSecret: 'x' },
         undefined,
         from('203.0.113.9'),
       );
@@ -211,9 +247,9 @@ forEachStore('login rate limits without a client address', ({ open }) => {
     const app = testApp(store);
     const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
     for (let i = 0; i < LOGIN_FAILURE_LIMITS.perIp + 1; i++) {
-      expect((await postJson(app, '/auth/login', { apiKey: `hk_guess${i}`, apiSecret: 'x' })).status).toBe(
-        401,
-      );
+      expect(
+        (await postJson(app, '/auth/login', { apiKey: newToken(API_KEY_PREFIX), apiSecret: 'x' })).status,
+      ).toBe(401);
     }
     expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
       200,

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { requireSession } from '../auth/session.ts';
 import { slidingWindowLimiter } from '../auth/rate-limit.ts';
-import { API_KEY_PREFIX } from '../auth/tokens.ts';
+import { isApiKeyId } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, unauthorized } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
@@ -128,8 +128,11 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     // Without a known address (a runtime that does not expose it) there is no per-IP bucket:
     // one shared bucket would let anyone lock everybody out.
     const ipKey = ip === null ? null : `ip:${ip}`;
-    // Only well-formed key ids get their own bucket, so junk ids cannot grow the map.
-    const keyKey = apiKey.startsWith(API_KEY_PREFIX) ? `key:${apiKey}` : 'key:malformed';
+    // The key id's shape is checked here rather than in the schema, so a malformed id gets the
+    // same 401 as a wrong secret and counts as a failure. Only well-formed ids get their own
+    // bucket, so junk ids cannot grow the map.
+    const wellFormed = isApiKeyId(apiKey);
+    const keyKey = wellFormed ? `key:${apiKey}` : 'key:malformed';
 
     const wait = Math.max(perKey.retryAfter(keyKey), ipKey === null ? 0 : perIp.retryAfter(ipKey));
     if (wait > 0) {
@@ -144,7 +147,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       });
     }
 
-    const verified = await deps.store.apiKeys.verify(apiKey, apiSecret);
+    const verified = wellFormed ? await deps.store.apiKeys.verify(apiKey, apiSecret) : null;
     const user = verified ? await deps.store.users.get(verified.userId) : null;
     if (!verified || !user) {
       perKey.fail(keyKey);

@@ -6,6 +6,7 @@ import {
   API_KEY_PREFIX,
   SESSION_TOKEN_PREFIX,
   hashToken,
+  isApiKeyId,
   newSecret,
   newToken,
   sameHash,
@@ -503,12 +504,15 @@ export function createSqlStore(
         return { keyId, secret, createdAt, expiresAt };
       },
       async verify(keyId, secret) {
-        // Look up even malformed ids, so every unknown key takes the same path as a known one.
-        const row = await db
-          .selectFrom('api_keys')
-          .select(['id', 'user_id', 'secret_hash', 'expires_at', 'revoked_at'])
-          .where('id', '=', keyId)
-          .executeTakeFirst();
+        // An id of another shape is no key: it is not looked up (PostgreSQL refuses text with a NUL
+        // in it), but still hashed and compared like an unknown one.
+        const row = isApiKeyId(keyId)
+          ? await db
+              .selectFrom('api_keys')
+              .select(['id', 'user_id', 'secret_hash', 'expires_at', 'revoked_at'])
+              .where('id', '=', keyId)
+              .executeTakeFirst()
+          : undefined;
         // Hash and compare whether or not the key exists, so both paths do the same work.
         const matches = sameHash(hashToken(secret), row?.secret_hash ?? NO_SUCH_KEY_HASH);
         if (!row || !matches) return null;
