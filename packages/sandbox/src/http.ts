@@ -96,19 +96,16 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Decodes standard or URL-safe base64; null when the text is not base64. */
-export function decodeBase64(text: string): Uint8Array | null {
-  const normal = text.trim().replace(/-/g, '+').replace(/_/g, '/');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normal) || normal.length === 0) return null;
-  const padded = normal.padEnd(Math.ceil(normal.length / 4) * 4, '=');
-  try {
-    const raw = atob(padded);
-    const out = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
-    return out;
-  } catch {
-    return null;
-  }
+/**
+ * Strict base64 (standard alphabet, padded, a multiple of 4 long); null for anything else, so
+ * a signature in base64url or without its padding is refused as the real APIs refuse it.
+ */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
+  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return null;
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {

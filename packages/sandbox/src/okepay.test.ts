@@ -102,6 +102,28 @@ describe('OkePay AuthToken API', () => {
     expect(missing.body.message).toMatch(/ApiSignature/);
   });
 
+  it('accepts ApiSignature only as standard, padded base64, as the real API compares it', async () => {
+    const { call } = setup();
+    const standard = sign('userId=1001');
+    expect(standard).toMatch(/[+/].*=$/);
+    const variants = {
+      base64url: standard.replace(/\+/g, '-').replace(/\//g, '_'),
+      unpadded: standard.replace(/=+$/, ''),
+      'base64url, unpadded': standard.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+      'with a trailing newline': `${standard}\n`,
+    };
+    for (const [name, signature] of Object.entries(variants)) {
+      const res = await call(post(`userId=1001&ApiSignature=${encodeURIComponent(signature)}`));
+      expect({ name, ...(await errorOf(res)) }).toEqual({
+        name,
+        status: 403,
+        body: { status: 'error', message: OKEPAY_WRONG_SECRET },
+      });
+    }
+    const res = await call(post(`userId=1001&ApiSignature=${encodeURIComponent(standard)}`));
+    expect(res.status).toBe(200);
+  });
+
   it('refuses an unknown or missing instance', async () => {
     const { call } = setup();
     expect(await errorOf(await call(post(signedBody('userId=1001'), { query: '?instance=other' })))).toEqual({

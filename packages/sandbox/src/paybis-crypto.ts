@@ -3,6 +3,8 @@
  * in Node, in MSW's browser worker set-up, and anywhere else a fetch handler can run.
  */
 
+import { decodeBase64 } from './http.ts';
+
 const encoder = new TextEncoder();
 
 /** Lowercase hex SHA-512 of the bytes: the message Paybis signs instead of the body itself. */
@@ -11,15 +13,6 @@ export async function sha512Hex(data: Uint8Array): Promise<string> {
   let hex = '';
   for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
   return hex;
-}
-
-/** Strict base64 (standard alphabet, padded); null for anything else. */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | null {
-  if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return null;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** Imports an SPKI PEM (`-----BEGIN PUBLIC KEY-----`) RSA key for RSASSA-PSS with SHA-512. */
