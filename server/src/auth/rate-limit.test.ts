@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { slidingWindowLimiter } from './rate-limit.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { slidingWindowLimiter, type Admission } from './rate-limit.ts';
 
 describe('slidingWindowLimiter', () => {
   it('allows `limit` failures, then tells how long until the oldest leaves the window', () => {
@@ -42,6 +42,43 @@ describe('slidingWindowLimiter', () => {
     limiter.reset('b');
     expect(limiter.retryAfter('b')).toBe(0);
     expect(limiter.retryAfter('c')).toBe(60);
+  });
+
+  it('counts admitted attempts in flight against the limit; those that succeed are taken back', async () => {
+    const limiter = slidingWindowLimiter({ limit: 3, windowMs: 60_000, now: () => 0 });
+    const turns = [await limiter.admit('k'), await limiter.admit('k'), await limiter.admit('k')];
+    const [first, second, third] = turns.map((t) => {
+      if (!t.admitted) throw new Error('not admitted');
+      return t;
+    });
+    // A fourth waits for one of the three to end instead of passing (or being refused) now.
+    let fourth: Admission | undefined;
+    void limiter.admit('k').then((a) => (fourth = a));
+    await Promise.resolve();
+    expect(fourth).toBeUndefined();
+    first!.release();
+    first!.fail(); // an attempt ends once: this does not count
+    await vi.waitFor(() => expect(fourth?.admitted).toBe(true));
+    second!.fail();
+    third!.fail();
+    expect(limiter.retryAfter('k')).toBe(0);
+    if (fourth?.admitted) fourth.fail();
+    expect(await limiter.admit('k')).toEqual({ admitted: false, retryAfter: 60 });
+    expect((await limiter.admit('other')).admitted).toBe(true);
+  });
+
+  it('refuses waiting attempts once the ones in flight have failed', async () => {
+    const limiter = slidingWindowLimiter({ limit: 3, windowMs: 60_000, now: () => 0 });
+    const turns = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        limiter.admit('k').then((turn) => {
+          if (turn.admitted) turn.fail();
+          return turn;
+        }),
+      ),
+    );
+    expect(turns.filter((t) => t.admitted)).toHaveLength(3);
+    expect(turns.filter((t) => !t.admitted)).toEqual(Array(7).fill({ admitted: false, retryAfter: 60 }));
   });
 
   it('refuses nonsense options when built', () => {

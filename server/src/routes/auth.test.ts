@@ -205,6 +205,64 @@ forEachStore('POST /auth/login', ({ open }) => {
     );
   });
 
+  it('refuses parallel wrong guesses like sequential ones, but never parallel right ones', async () => {
+    const store = await open();
+    const app = testApp(store, {
+      config: loadConfig({ HANDOFF_TRUST_PROXY: 'true', HANDOFF_LOG_LEVEL: 'silent' }),
+    });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const statuses = async (attempts: Array<{ apiKey: string; apiSecret: string }>, ip: string) => {
+      const all = await Promise.all(
+        attempts.map((a) => postJson(app, '/auth/login', a, undefined, { 'x-forwarded-for': ip })),
+      );
+      const counts: Record<number, number> = {};
+      for (const res of all) counts[res.status] = (counts[res.status] ?? 0) + 1;
+      return counts;
+    };
+
+    const right = Array.from({ length: 12 }, () => ({ apiKey: user.keyId, apiSecret: user.secret }));
+    expect(await statuses(right, '203.0.113.1')).toEqual({ 200: 12 });
+
+    const wrongSecret = Array.from({ length: 30 }, () => ({ apiKey: user.keyId, apiSecret: 'wrong' }));
+    expect(await statuses(wrongSecret, '203.0.113.2')).toEqual({
+      401: LOGIN_FAILURE_LIMITS.perKey,
+      429: 30 - LOGIN_FAILURE_LIMITS.perKey,
+    });
+
+    const wrongKeys = Array.from({ length: 30 }, () => ({
+      apiKey: newToken(API_KEY_PREFIX),
+      apiSecret: 'x',
+    }));
+    expect(await statuses(wrongKeys, '203.0.113.3')).toEqual({
+      401: LOGIN_FAILURE_LIMITS.perIp,
+      429: 30 - LOGIN_FAILURE_LIMITS.perIp,
+    });
+  });
+
+  it('does not count an attempt the store could not decide', async () => {
+    const store = await open();
+    let down = true;
+    const flaky = {
+      ...store,
+      apiKeys: {
+        ...store.apiKeys,
+        verify: (keyId: string, secret: string) =>
+          down ? Promise.reject(new Error('database unavailable')) : store.apiKeys.verify(keyId, secret),
+      },
+    };
+    const app = testApp(flaky);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    for (let i = 0; i < LOGIN_FAILURE_LIMITS.perKey + 1; i++) {
+      expect(
+        (await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status,
+      ).toBe(500);
+    }
+    down = false;
+    expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
+      200,
+    );
+  });
+
   it('rate-limits failures per client IP across keys', async () => {
     const store = await open();
     const app = testApp(store, {

@@ -134,8 +134,13 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     const wellFormed = isApiKeyId(apiKey);
     const keyKey = wellFormed ? `key:${apiKey}` : 'key:malformed';
 
-    const wait = Math.max(perKey.retryAfter(keyKey), ipKey === null ? 0 : perIp.retryAfter(ipKey));
-    if (wait > 0) {
+    // Each attempt counts against the limits before the look-up, so parallel guesses are refused
+    // like sequential ones (see `admit`), and is taken back unless it fails.
+    const keyTurn = await perKey.admit(keyKey);
+    const ipTurn = keyTurn.admitted && ipKey !== null ? await perIp.admit(ipKey) : null;
+    if (!keyTurn.admitted || ipTurn?.admitted === false) {
+      if (keyTurn.admitted) keyTurn.release();
+      const wait = Math.max(perKey.retryAfter(keyKey), ipKey === null ? 0 : perIp.retryAfter(ipKey));
       await deps.store.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -143,15 +148,27 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
         detail: 'rate_limited',
       });
       throw new ApiError(429, 'rate_limited', 'Too many failed logins. Try again later.', {
-        headers: { 'Retry-After': String(wait) },
+        headers: { 'Retry-After': String(Math.max(1, wait)) },
       });
     }
+    const release = () => {
+      keyTurn.release();
+      ipTurn?.release();
+    };
 
-    const verified = wellFormed ? await deps.store.apiKeys.verify(apiKey, apiSecret) : null;
-    const user = verified ? await deps.store.users.get(verified.userId) : null;
+    let verified: Awaited<ReturnType<typeof deps.store.apiKeys.verify>>;
+    let user: Awaited<ReturnType<typeof deps.store.users.get>>;
+    try {
+      verified = wellFormed ? await deps.store.apiKeys.verify(apiKey, apiSecret) : null;
+      user = verified ? await deps.store.users.get(verified.userId) : null;
+    } catch (err) {
+      // A store failure says nothing about the credentials.
+      release();
+      throw err;
+    }
     if (!verified || !user) {
-      perKey.fail(keyKey);
-      if (ipKey !== null) perIp.fail(ipKey);
+      keyTurn.fail();
+      ipTurn?.fail();
       await deps.store.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -162,6 +179,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       throw unauthorized('Invalid API key or secret.');
     }
     perKey.reset(keyKey);
+    release();
 
     const memberships = await deps.store.users.memberships(user.id);
     const expiresAt = new Date(deps.now().getTime() + deps.config.sessionTtlSeconds * 1000);
