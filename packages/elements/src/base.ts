@@ -70,7 +70,8 @@ export abstract class HandoffElement<
   #button: HTMLButtonElement | null = null;
   #own: [string, HandoffClient] | undefined;
   #cacheFor: HandoffClient | undefined;
-  #inflight: AbortController | null = null;
+  /** The click in flight, as what leaving the page does to it. */
+  #inflight: (() => void) | null = null;
   #cache = createPrefetchCache<T>();
 
   protected abstract readonly defaultLabel: string;
@@ -119,8 +120,9 @@ export abstract class HandoffElement<
   disconnectedCallback(): void {
     for (const type of ['click', 'pointerenter', 'focus']) this.#button?.removeEventListener(type, this);
     this.#button = null;
-    // Leaving the page: stop the request; nothing prefetched outlives the element.
-    this.#inflight?.abort();
+    // Leaving the page: nothing prefetched outlives the element, and a click that opened
+    // nothing stops (see #click).
+    this.#inflight?.();
     this.#cache.drop();
   }
 
@@ -193,13 +195,20 @@ export abstract class HandoffElement<
     } catch (error) {
       return this.fail(error);
     }
-    const controller = (this.#inflight = new AbortController());
+    const controller = new AbortController();
     const { signal } = controller;
+    let pending: PendingWindow | undefined;
+    // Once the click has opened a tab (or is to navigate this page), leaving the page does not
+    // cancel it: the customer asked for that page, and an element removed by its own click (a
+    // menu item) must not close the tab it opened. The tab is sent to the link, or closed if the
+    // request fails, and the events are still dispatched (on the element: a detached one no
+    // longer bubbles to the document). Anything else (an overlay or embedded widget not yet
+    // shown) is aborted.
+    this.#inflight = () => pending || controller.abort();
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
     const [ready, answer] = this.#cache.claim(request.key, (s) => request.load(client, s), signal);
     this.setState('loading' as State);
-    let pending: PendingWindow | undefined;
     try {
       pending = this.prepare(ready);
     } catch (error) {
@@ -216,7 +225,7 @@ export abstract class HandoffElement<
         if (!signal.aborted) this.fail(error);
       })
       .finally(() => {
-        if (this.#inflight === controller) this.#inflight = null;
+        this.#inflight = null;
       });
   }
 }

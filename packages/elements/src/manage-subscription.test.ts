@@ -141,6 +141,37 @@ describe('<handoff-manage-subscription>', () => {
     expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/login/1');
   });
 
+  it('finishes a click that removes the element: the tab goes to the link', async () => {
+    let answer!: () => void;
+    client.okepayLoginLink.mockImplementationOnce(async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { url: 'https://portal.test/login/x', expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    });
+    const el = element('provider="okepay" prefetch="false"');
+    const opened = collect<HandoffOpenDetail>(el, 'handoff:open');
+    el.button!.click();
+    el.remove(); // a menu that closes on click
+    await flush();
+    answer();
+    await flush();
+    expect(tab.close).not.toHaveBeenCalled();
+    expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/login/x');
+    expect(opened).toHaveLength(1);
+    expect(el.state).toBe('idle');
+  });
+
+  it('never closes a tab opened at a prefetched link when the click removes the element', async () => {
+    const el = element('provider="okepay"');
+    hover(el);
+    await flush();
+    el.button!.click();
+    el.remove();
+    expect(open).toHaveBeenCalledWith('https://portal.test/login/1', '_blank');
+    await flush();
+    expect(tab.close).not.toHaveBeenCalled();
+    expect(client.okepayLoginLink).toHaveBeenCalledTimes(1);
+  });
+
   it('reports a missing backend configuration', async () => {
     configure({ client: undefined as never });
     const el = element('provider="okepay"');

@@ -50,9 +50,10 @@ export interface Action<T, S extends string> {
 
 /**
  * The mechanics both components share: one request at a time, started inside the click (or
- * taken from what was fetched ahead on intent); aborted when the component unmounts, its
- * handlers then neither navigate nor set state; `data-state`, and `aria-busy` while loading; a
- * failure closes the pending tab, shows `error` and is reported as a `HandoffError`. Renders a
+ * taken from what was fetched ahead on intent); `data-state`, and `aria-busy` while loading; a
+ * failure closes the pending tab, shows `error` and is reported as a `HandoffError`. Unmounting
+ * aborts a click that has opened nothing (an overlay or embedded widget still on its way); a
+ * click that opened a tab, or is to navigate this page, carries on (see `click`). Renders a
  * `<button>`, or with `asChild` the single child element.
  */
 export function useAction<T extends Expiring, S extends string>(
@@ -64,10 +65,10 @@ export function useAction<T extends Expiring, S extends string>(
   const client = useHandoffClient();
   const [cache] = useState(createPrefetchCache<T>);
   const [state, setState] = useState<string>('idle');
-  // The request in flight. A ref, not the state: two clicks can land before React re-renders
-  // with `loading`, and the second must not start another request.
-  const inflight = useRef<AbortController | null>(null);
-  useEffect(() => () => inflight.current?.abort(), []);
+  // The click in flight, as what unmounting does to it. A ref, not the state: two clicks can
+  // land before React re-renders with `loading`, and the second must not start another request.
+  const inflight = useRef<(() => void) | null>(null);
+  useEffect(() => () => inflight.current?.(), []);
   // What was fetched ahead belongs to this client (this customer) and this button's life.
   useEffect(() => cache.drop, [cache, client]);
 
@@ -98,7 +99,13 @@ export function useAction<T extends Expiring, S extends string>(
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
     const [ready, answer] = cache.claim(action.key, load, signal);
-    inflight.current = controller;
+    // Once the click has opened a tab (or is to navigate this page), unmounting does not cancel
+    // it: the customer asked for that page, and a button that goes away with its click (a menu
+    // item, a dialog that closes) must not close the tab it opened, least of all one already at
+    // the one-time link. The tab is sent to the link (or closed if the request fails), and
+    // onOpen or onError still report it; React drops the state updates. Anything else (an
+    // overlay or embedded widget not yet shown) belongs to the component and is aborted.
+    inflight.current = () => pending || controller.abort();
     setState('loading');
     try {
       pending = action.prepare(ready);
@@ -108,7 +115,7 @@ export function useAction<T extends Expiring, S extends string>(
     }
     answer
       .then((value) => {
-        // Aborted (unmounted) after the answer came: `fail` closes the pending tab and stays silent.
+        // Aborted (unmounted, nothing opened) after the answer came: `fail` stays silent.
         signal.throwIfAborted();
         return action.open(value, pending, setState, signal);
       })

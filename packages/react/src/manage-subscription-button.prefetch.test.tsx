@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
 import { ManageSubscriptionButton } from './manage-subscription-button.tsx';
@@ -45,6 +45,12 @@ const wrap = (ui: ReactNode, token = 'hc_customer') => (
     {ui}
   </HandoffProvider>
 );
+
+/** A menu that closes on any click inside it, unmounting its children with the click. */
+function Menu({ children }: { children: ReactNode }) {
+  const [shown, setShown] = useState(true);
+  return shown ? <div onClick={() => setShown(false)}>{children}</div> : <p>closed</p>;
+}
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -155,6 +161,31 @@ describe('ManageSubscriptionButton prefetch', () => {
     expect(() =>
       render(wrap(<ManageSubscriptionButton provider="2checkout" subscriptionReference="S-1" prefetch />)),
     ).toThrow('Invalid prop `validityTime`');
+  });
+
+  it('never closes a tab opened at a prefetched link when the click unmounts the button', async () => {
+    const onOpen = vi.fn();
+    render(
+      wrap(
+        <Menu>
+          <ManageSubscriptionButton provider="okepay" onOpen={onOpen} />
+        </Menu>,
+      ),
+    );
+    fireEvent.pointerEnter(screen.getByRole('button'));
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    fireEvent.click(screen.getByRole('button'));
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(window.open).toHaveBeenCalledWith('https://provider.test/login/1', '_blank');
+    await settled();
+    expect(tab.close).not.toHaveBeenCalled();
+    expect(onOpen).toHaveBeenCalledWith({
+      url: 'https://provider.test/login/1',
+      target: 'new-tab',
+      fallback: null,
+    });
+    expect(requests).toHaveLength(1);
   });
 
   it('does not use a link fetched for another customer', async () => {

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import axe from 'axe-core';
 import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createRef, StrictMode, type ReactNode } from 'react';
+import { createRef, StrictMode, useState, type ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { HandoffProvider } from './handoff-provider.tsx';
 import { fakeTab } from './test-support.ts';
@@ -73,6 +73,12 @@ function wrap(ui: ReactNode) {
       {ui}
     </HandoffProvider>
   );
+}
+
+/** A menu that closes on any click inside it, unmounting its children with the click. */
+function Menu({ children }: { children: ReactNode }) {
+  const [shown, setShown] = useState(true);
+  return shown ? <div onClick={() => setShown(false)}>{children}</div> : <p>closed</p>;
 }
 
 function renderButton(props: Partial<ManageSubscriptionButtonProps> = {}) {
@@ -250,24 +256,62 @@ describe('ManageSubscriptionButton', () => {
     expect(requests).toHaveLength(2);
   });
 
-  it('aborts the request on unmount, closes the tab and reports nothing', async () => {
-    let signal: AbortSignal | undefined;
+  it('finishes a click that unmounts its button: the tab goes to the link and onOpen reports it', async () => {
+    okepayAnswers();
+    const onOpen = vi.fn();
+    const onError = vi.fn();
+    const user = userEvent.setup();
+    // A menu that closes on any click inside it: the click also unmounts the button.
+    render(
+      wrap(
+        <Menu>
+          <ManageSubscriptionButton provider="okepay" prefetch={false} onOpen={onOpen} onError={onError} />
+        </Menu>,
+      ),
+    );
+    await user.click(screen.getByRole('button'));
+    expect(screen.queryByRole('button')).toBeNull();
+    expect(open).toHaveBeenCalledWith('', '_blank');
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith(PORTAL));
+    expect(tab.close).not.toHaveBeenCalled();
+    expect(onOpen).toHaveBeenCalledWith({ url: PORTAL, target: 'new-tab', fallback: null });
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('after unmount still closes the tab of a failed request, and onError reports it', async () => {
+    let answer!: () => void;
     server.use(
-      http.post(`${BACKEND}/v1/okepay/login-link`, async ({ request }) => {
-        signal = request.signal;
-        await delay('infinite');
-        return HttpResponse.json({});
+      http.post(`${BACKEND}/v1/okepay/login-link`, async () => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return HttpResponse.json({ error: { code: 'provider_error', message: 'down' } }, { status: 502 });
       }),
     );
     const onError = vi.fn();
     const user = userEvent.setup();
-    const { unmount } = renderButton({ onError });
+    const { unmount } = renderButton({ onError, prefetch: false });
     await user.click(screen.getByRole('button'));
-    await waitFor(() => expect(signal).toBeDefined());
+    await waitFor(() => expect(answer).toBeDefined());
     unmount();
+    answer();
     await waitFor(() => expect(tab.close).toHaveBeenCalledTimes(1));
-    expect(signal!.aborted).toBe(true);
-    expect(onError).not.toHaveBeenCalled();
+    expect(onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'provider_error' }));
+    expect(tab.location.replace).not.toHaveBeenCalled();
+  });
+
+  it('after unmount still navigates this page with target="same-tab"', async () => {
+    const sameOrigin = `${window.location.origin}/#same-tab-after-unmount`;
+    okepayAnswers(sameOrigin);
+    const user = userEvent.setup();
+    render(
+      wrap(
+        <Menu>
+          <ManageSubscriptionButton provider="okepay" target="same-tab" prefetch={false} />
+        </Menu>,
+      ),
+    );
+    await user.click(screen.getByRole('button'));
+    expect(screen.queryByRole('button')).toBeNull();
+    await waitFor(() => expect(window.location.href).toBe(sameOrigin));
   });
 
   it('composes the user onClick: called first, and preventDefault() cancels opening', async () => {

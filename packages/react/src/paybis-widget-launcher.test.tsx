@@ -303,6 +303,50 @@ describe('PaybisWidgetLauncher', () => {
     expect(sdk.open).not.toHaveBeenCalled();
   });
 
+  it('unmounting while the session loads cancels an overlay: nothing opens', async () => {
+    let answer!: () => void;
+    server.use(
+      http.post(`${BACKEND}/v1/paybis/session`, async () => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return HttpResponse.json(SESSION);
+      }),
+    );
+    const onError = vi.fn();
+    const user = userEvent.setup();
+    const { unmount } = render(wrap(<PaybisWidgetLauncher prefetch={false} onError={onError} />));
+    await user.click(screen.getByRole('button'));
+    await waitFor(() => expect(answer).toBeDefined());
+    unmount();
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sdk.open).not.toHaveBeenCalled();
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('unmounting does not stop a new-tab click: the tab still goes to the widget page', async () => {
+    let answer!: () => void;
+    server.use(
+      http.post(`${BACKEND}/v1/paybis/session`, async () => {
+        await new Promise<void>((resolve) => (answer = resolve));
+        return HttpResponse.json(SESSION);
+      }),
+    );
+    const tab = fakeTab();
+    vi.spyOn(window, 'open').mockImplementation(() => tab as unknown as Window);
+    const onOpen = vi.fn();
+    const user = userEvent.setup();
+    const { unmount } = render(
+      wrap(<PaybisWidgetLauncher mode="new-tab" prefetch={false} onOpen={onOpen} />),
+    );
+    await user.click(screen.getByRole('button'));
+    await waitFor(() => expect(answer).toBeDefined());
+    unmount();
+    answer();
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith(SESSION.widgetUrl));
+    expect(tab.close).not.toHaveBeenCalled();
+    expect(onOpen).toHaveBeenCalledWith({ url: SESSION.widgetUrl, target: 'new-tab', fallback: null });
+  });
+
   it('closes the overlay when it unmounts', async () => {
     answers();
     const user = userEvent.setup();
