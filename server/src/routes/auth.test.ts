@@ -410,4 +410,28 @@ forEachStore('API session lifetime', ({ open }) => {
     clock = new Date('2030-01-01T00:10:00.000Z');
     expect((await create()).status).toBe(401);
   });
+
+  it('a session token stops working when its API key expires, before sessionTtlSeconds', async () => {
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = await open({ now: () => clock });
+    const config = loadConfig({ HANDOFF_SESSION_TTL: '86400', HANDOFF_LOG_LEVEL: 'silent' });
+    const app = testApp(store, { config, now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const key = await store.apiKeys.create(user.userId, { expiresAt: new Date('2030-01-01T01:00:00.000Z') });
+    const token = await login(app, { ...user, keyId: key.keyId, secret: key.secret });
+    expect((await store.sessions.resolve(token))?.expiresAt).toBe('2030-01-01T01:00:00.000Z');
+    const create = () => postJson(app, '/v1/customer-sessions', { customer: { id: 'c' } }, token);
+    clock = new Date('2030-01-01T00:59:59.000Z');
+    expect((await create()).status).toBe(201);
+    clock = new Date('2030-01-01T01:00:00.000Z');
+    expect((await create()).status).toBe(401);
+
+    // A key that expires after the session lifetime leaves it as it is.
+    clock = new Date('2030-01-01T00:00:00.000Z');
+    const later = await store.apiKeys.create(user.userId, {
+      expiresAt: new Date('2030-06-01T00:00:00.000Z'),
+    });
+    const long = await login(app, { ...user, keyId: later.keyId, secret: later.secret });
+    expect((await store.sessions.resolve(long))?.expiresAt).toBe('2030-01-02T00:00:00.000Z');
+  });
 });

@@ -182,7 +182,13 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     release();
 
     const memberships = await deps.store.users.memberships(user.id);
-    const expiresAt = new Date(deps.now().getTime() + deps.config.sessionTtlSeconds * 1000);
+    // A session never outlives the key it was opened with.
+    const expiresAt = new Date(
+      Math.min(
+        deps.now().getTime() + deps.config.sessionTtlSeconds * 1000,
+        verified.expiresAt === null ? Infinity : Date.parse(verified.expiresAt),
+      ),
+    );
     const session = await deps.store.sessions.create(user.id, { expiresAt, apiKeyId: verified.keyId });
     const primary = memberships.find((m) => m.isPrimary);
     await deps.store.audit.record({

@@ -524,7 +524,7 @@ export function createSqlStore(
           .set({ last_used_at: current.toISOString() })
           .where('id', '=', row.id)
           .execute();
-        return { userId: Number(row.user_id), keyId: row.id };
+        return { userId: Number(row.user_id), keyId: row.id, expiresAt: optionalIso(row.expires_at) };
       },
       async revoke(keyId) {
         const ts = nowIso();

@@ -162,6 +162,7 @@ forEachStore('store', ({ open, openPair, kind }) => {
       expect(await store.apiKeys.verify(key.keyId, key.secret)).toEqual({
         userId: user.id,
         keyId: key.keyId,
+        expiresAt: '2030-01-02T00:00:00.000Z',
       });
       expect(await store.apiKeys.verify(key.keyId, key.secret + 'x')).toBeNull();
       expect(await store.apiKeys.verify('hk_unknown', key.secret)).toBeNull();

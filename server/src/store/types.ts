@@ -141,10 +141,14 @@ export interface ApiKeyRecord {
 export interface ApiKeys {
   create(userId: number, options?: { expiresAt?: Date | null }): Promise<ApiKeyCreated>;
   /**
-   * The user id when the key exists, is live, and the secret matches; otherwise null. The same hash
+   * The user id (and when the key expires) when the key exists, is live, and the secret matches;
+   * otherwise null. The same hash
    * work is done for unknown keys, and the comparison is constant-time.
    */
-  verify(keyId: string, secret: string): Promise<{ userId: number; keyId: string } | null>;
+  verify(
+    keyId: string,
+    secret: string,
+  ): Promise<{ userId: number; keyId: string; expiresAt: string | null } | null>;
   /**
    * Revokes the key and, in the same transaction, the API sessions opened with it and the
    * customer sessions those created. True when a live key was revoked.
