@@ -203,8 +203,9 @@ export abstract class HandoffElement<
     // menu item) must not close the tab it opened. The tab is sent to the link, or closed if the
     // request fails, and the events are still dispatched (on the element: a detached one no
     // longer bubbles to the document). Anything else (an overlay or embedded widget not yet
-    // shown) is aborted.
-    this.#inflight = () => pending || controller.abort();
+    // shown) is aborted, and the element is idle again: back on the page, it must not show
+    // `loading` with nothing in flight.
+    this.#inflight = () => pending || (controller.abort(), this.setState('idle' as State));
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
     const [ready, answer] = this.#cache.claim(request.key, (s) => request.load(client, s), signal);

@@ -172,6 +172,25 @@ describe('<handoff-manage-subscription>', () => {
     expect(client.okepayLoginLink).toHaveBeenCalledTimes(1);
   });
 
+  it('moved while loading, stays loading while its request is in flight, then is idle', async () => {
+    let answer!: () => void;
+    client.okepayLoginLink.mockImplementationOnce(async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { url: 'https://portal.test/login/x', expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    });
+    const el = element('provider="okepay" prefetch="false"');
+    el.button!.click();
+    document.body.append(el); // moved: disconnected, then connected again
+    await flush();
+    expect(el.state).toBe('loading');
+    expect(el.button!.getAttribute('aria-busy')).toBe('true');
+    answer();
+    await flush();
+    expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/login/x');
+    expect(el.state).toBe('idle');
+    expect(el.button!.hasAttribute('aria-busy')).toBe(false);
+  });
+
   it('reports a missing backend configuration', async () => {
     configure({ client: undefined as never });
     const el = element('provider="okepay"');

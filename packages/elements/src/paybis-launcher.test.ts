@@ -170,6 +170,32 @@ describe('<handoff-paybis-launcher>', () => {
     expect(sdk.open).toHaveBeenCalledWith({ requestId: 'req-2', oneTimeToken: 'ott-2' });
   });
 
+  it('leaving the page while the session loads cancels the overlay; back on the page it is idle', async () => {
+    let answer!: () => void;
+    client.paybisSession.mockImplementationOnce(async (_request, options) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      options?.signal?.throwIfAborted();
+      return { requestId: 'r', widgetUrl: 'https://widget.test/', scriptUrl: SCRIPT };
+    });
+    const el = element('prefetch="false"');
+    const errors = collect<HandoffErrorDetail>(el, 'handoff:error');
+    el.button!.click();
+    expect(el.state).toBe('loading');
+    el.remove();
+    document.body.append(el);
+    expect(el.state).toBe('idle');
+    expect(el.button!.hasAttribute('aria-busy')).toBe(false);
+    answer();
+    await flush();
+    expect(sdk.open).not.toHaveBeenCalled();
+    expect(errors).toEqual([]);
+    expect(el.state).toBe('idle');
+    el.button!.click();
+    await flush();
+    expect(sdk.open).toHaveBeenCalledTimes(1);
+    expect(el.state).toBe('open');
+  });
+
   it('a new click replaces an overlay that is still open', async () => {
     const el = element('prefetch="false"');
     el.button!.click();
