@@ -26,7 +26,11 @@ export function createLogger({
   secrets = [],
 }: LoggerOptions = {}): Logger {
   const min = order[level];
-  const guarded = secrets.filter((s) => s.length >= 6);
+  // Lines are JSON, where a secret with a newline, quote or backslash (a PEM key) appears escaped.
+  // Longest first, so a secret that contains another is redacted whole.
+  const guarded = [
+    ...new Set(secrets.filter((s) => s.length >= 6).map((s) => JSON.stringify(s).slice(1, -1))),
+  ].sort((a, b) => b.length - a.length);
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < min) return;
     let line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields });
