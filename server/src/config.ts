@@ -135,6 +135,28 @@ export function readPem(value: string): string {
   return readFileSync(trimmed, 'utf8').trim();
 }
 
+/**
+ * An origin as a browser sends it in `Origin` (lower-case host, no default port, punycode), or
+ * null when `value` is more or other than an http(s) origin. CORS compares origins as exact
+ * strings, so `https://App.example.com:443` must become `https://app.example.com` to ever match.
+ */
+function browserOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const onlyOrigin =
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.username === '' &&
+    url.password === '' &&
+    url.pathname === '/' &&
+    !/[?#]/.test(value) &&
+    !url.hostname.includes('*');
+  return onlyOrigin ? url.origin : null;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -200,13 +222,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   );
 
-  const corsOrigins = (e.HANDOFF_CORS_ORIGINS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const origin of corsOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      problems.push(`HANDOFF_CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+  const corsOrigins: string[] = [];
+  for (const value of (e.HANDOFF_CORS_ORIGINS ?? '').split(',').map((s) => s.trim())) {
+    if (value === '') continue;
+    const origin = browserOrigin(value);
+    if (origin === null) {
+      problems.push(
+        `HANDOFF_CORS_ORIGINS: "${value}" is not an origin like https://app.example.com ` +
+          '(http or https, a host and an optional port; no path, query, user or wildcard)',
+      );
+    } else if (!corsOrigins.includes(origin)) {
+      corsOrigins.push(origin);
     }
   }
 
