@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // (The node project's include also matches *.dom.test.ts; this keeps the file in a DOM either way.)
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HandoffError } from './errors.ts';
 import { loadScript } from './script-loader.ts';
 
@@ -54,15 +54,61 @@ describe('loadScript', () => {
     await a;
   });
 
-  it('reuses a tag the page already has, waiting for its load event', async () => {
+  it('does not wait on a tag the page added that is not ready: it adds its own', async () => {
     const src = freshSrc();
     const own = document.createElement('script');
     own.src = src;
     document.body.appendChild(own);
-    const promise = loadScript(src);
-    expect(scriptsFor(src)).toEqual([own]);
-    own.dispatchEvent(new Event('load'));
+    // The page's tag failed (an ad blocker, say) before anyone listened: its events are over.
+    own.dispatchEvent(new Event('error'));
+    let ready = false;
+    const promise = loadScript(src, { isReady: () => ready });
+    const added = scriptsFor(src).filter((s) => s !== own);
+    expect(added).toHaveLength(1);
+    ready = true;
+    added[0]!.dispatchEvent(new Event('load'));
     await expect(promise).resolves.toBeUndefined();
+  });
+
+  it('fails a script that loads without defining what it should, and tries again next time', async () => {
+    const src = freshSrc();
+    const first = loadScript(src, { isReady: () => false });
+    const tag = scriptsFor(src)[0]!;
+    tag.dispatchEvent(new Event('load'));
+    await expect(first).rejects.toMatchObject({ code: 'script_load_failed' });
+    expect(tag.isConnected).toBe(false);
+    const retry = loadScript(src, { isReady: () => true });
+    expect(retry).not.toBe(first);
+    scriptsFor(src)[0]!.dispatchEvent(new Event('load'));
+    await expect(retry).resolves.toBeUndefined();
+  });
+
+  it('gives up on a script that neither loads nor fails, and tries again next time', async () => {
+    vi.useFakeTimers();
+    try {
+      const src = freshSrc();
+      const first = loadScript(src);
+      const outcome = first.catch((e: unknown) => e);
+      const stuck = scriptsFor(src)[0]!;
+      vi.advanceTimersByTime(19_999);
+      expect(loadScript(src)).toBe(first);
+      vi.advanceTimersByTime(1);
+      expect(await outcome).toMatchObject({ code: 'script_load_failed' });
+      expect(stuck.isConnected).toBe(false);
+
+      const retry = loadScript(src);
+      expect(retry).not.toBe(first);
+      // The first tag's late answer changes nothing for the retry.
+      stuck.dispatchEvent(new Event('error'));
+      expect(loadScript(src)).toBe(retry);
+      scriptsFor(src)[0]!.dispatchEvent(new Event('load'));
+      await expect(retry).resolves.toBeUndefined();
+      // Loaded: the deadline no longer applies.
+      vi.advanceTimersByTime(60_000);
+      expect(loadScript(src)).toBe(retry);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('resolves at once for an existing tag whose script is already ready', async () => {
