@@ -40,9 +40,13 @@ type Fake = {
 };
 let sdk: Fake;
 
-function post(data: unknown, origin = WIDGET_ORIGIN): void {
-  window.dispatchEvent(new MessageEvent('message', { data, origin }));
+function post(data: unknown, origin = WIDGET_ORIGIN, source: Window | null = null): void {
+  window.dispatchEvent(new MessageEvent('message', { data, origin, source }));
 }
+
+/** Posts as the frame an embedded widget rendered into `container`. */
+const postFrom = (container: HTMLElement, data: unknown) =>
+  post(data, WIDGET_ORIGIN, container.querySelector('iframe')!.contentWindow);
 
 beforeEach(() => {
   sdk = {
@@ -208,6 +212,42 @@ describe('openPaybisWidget: embedded', () => {
     cleanup();
     expect(container.querySelector('iframe')).toBeNull();
     expect(container.firstChild).toBe(mine);
+  });
+
+  it('counts only messages from its own frame, not another widget of the same origin', async () => {
+    const container = document.createElement('div');
+    const other = document.createElement('div');
+    other.appendChild(document.createElement('iframe'));
+    document.body.append(container, other);
+    const onEvent = vi.fn();
+    await openPaybisWidget(session(), { mode: 'embedded', container, onEvent });
+    postFrom(other, { name: 'completed' });
+    post({ name: 'completed' });
+    expect(onEvent).not.toHaveBeenCalled();
+    postFrom(container, { name: 'completed' });
+    expect(onEvent).toHaveBeenCalledWith({ name: 'completed' });
+  });
+
+  it('on closed, stops listening and removes the widget: one widget, one listener', async () => {
+    const container = document.createElement('div');
+    document.body.appendChild(container);
+    const add = vi.spyOn(window, 'addEventListener');
+    const remove = vi.spyOn(window, 'removeEventListener');
+    const onClose = vi.fn();
+    const onEvent = vi.fn();
+    const cleanup = await openPaybisWidget(session(), { mode: 'embedded', container, onClose, onEvent });
+    const frame = container.querySelector('iframe')!;
+    const source = frame.contentWindow;
+    postFrom(container, { name: 'closed' });
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(frame.isConnected).toBe(false);
+    expect(remove.mock.calls.filter(([type]) => type === 'message')).toEqual(
+      add.mock.calls.filter(([type]) => type === 'message'),
+    );
+    post({ name: 'completed' }, WIDGET_ORIGIN, source);
+    expect(onEvent).toHaveBeenCalledTimes(1);
+    cleanup();
+    expect(sdk.close).not.toHaveBeenCalled();
   });
 
   it('needs a container', async () => {

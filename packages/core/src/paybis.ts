@@ -99,8 +99,10 @@ export function preparePaybisWidget(
 
 /**
  * Opens the Paybis widget for a session from `client.paybisSession` and turns its postMessage
- * events (only those from the widget's own origin) into callbacks. Resolves, once the widget is
- * shown, to a cleanup function that stops listening and removes an overlay or embedded widget.
+ * events (only those from the widget's own origin, and for an embedded widget only those of its
+ * own frame) into callbacks. Resolves, once the widget is shown, to a cleanup function that stops
+ * listening and removes an overlay or embedded widget; a widget that reports `closed` is cleaned
+ * up the same way, so later messages are ignored.
  *
  * @example
  * const pending = preparePaybisWidget(mode); // in the click
@@ -142,10 +144,23 @@ export async function openPaybisWidget(
   const origin = new URL(scriptUrl, win.document.baseURI).origin;
   let open = true;
   let added: ChildNode[] = [];
-  const stop = () => win.removeEventListener('message', onMessage);
+  // One widget, one listener: removed when the widget says it closed, or by the caller.
+  const cleanup = () => {
+    win.removeEventListener('message', onMessage);
+    if (open && !embedded) sdk.close?.();
+    open = false;
+    for (const node of added) node.remove();
+    added = [];
+  };
   function onMessage(message: MessageEvent) {
-    // Anyone can post to this window; only the widget's origin speaks for Paybis.
-    const event = message.origin === origin && parsePaybisEvent(message.data);
+    // Anyone can post to this window; only the widget's origin speaks for Paybis. An embedded
+    // widget is a frame in the container, so only that frame speaks for it (not another
+    // widget of the same origin on the page).
+    const event =
+      message.origin === origin &&
+      (!embedded ||
+        Array.from(container!.querySelectorAll('iframe')).some((f) => f.contentWindow === message.source)) &&
+      parsePaybisEvent(message.data);
     if (!event) return;
     const { name, data } = event;
     onEvent?.(event);
@@ -160,10 +175,9 @@ export async function openPaybisWidget(
       );
     }
     if (name === 'closed') {
-      if (!embedded) {
-        open = false;
-        stop();
-      }
+      // Closed by the customer: an overlay is gone already; an embedded widget is removed.
+      open = false;
+      cleanup();
       onClose?.();
     }
   }
@@ -176,14 +190,9 @@ export async function openPaybisWidget(
       added = Array.from(container!.childNodes).filter((node) => !before.includes(node));
     } else sdk.open(credentials);
   } catch (error) {
-    stop();
+    open = false;
+    cleanup();
     throw error;
   }
-  return () => {
-    stop();
-    if (open && !embedded) sdk.close?.();
-    open = false;
-    for (const node of added) node.remove();
-    added = [];
-  };
+  return cleanup;
 }

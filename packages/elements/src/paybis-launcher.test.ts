@@ -105,6 +105,35 @@ describe('<handoff-paybis-launcher>', () => {
     expect(document.querySelector('#paybis-box iframe')).toBeNull();
   });
 
+  it('embedded: a widget that closed stops listening; one event is dispatched once', async () => {
+    const box = document.createElement('div');
+    box.id = 'paybis-box';
+    document.body.append(box);
+    const el = element('mode="embedded" container="paybis-box" prefetch="false"');
+    const completed = collect<PaybisWidgetEvent>(el, 'handoff:complete');
+    const fromWidget = (data: unknown) =>
+      window.dispatchEvent(
+        new MessageEvent('message', {
+          data,
+          origin: 'https://widget.test',
+          source: box.querySelector('iframe')?.contentWindow ?? null,
+        }),
+      );
+    el.button!.click();
+    await flush();
+    expect(el.state).toBe('open');
+    fromWidget({ name: 'closed' });
+    expect(el.state).toBe('idle');
+    expect(box.querySelectorAll('iframe')).toHaveLength(0);
+    el.button!.click();
+    await flush();
+    expect(box.querySelectorAll('iframe')).toHaveLength(1);
+    fromWidget({ name: 'completed' });
+    expect(completed).toHaveLength(1);
+    el.remove();
+    expect(box.querySelectorAll('iframe')).toHaveLength(0);
+  });
+
   it('refuses embedded mode without a container, and an unknown mode', async () => {
     for (const [attributes, name] of [
       ['mode="embedded" container="nowhere"', 'container'],

@@ -121,7 +121,7 @@ export class HandoffPaybisLauncherElement extends HandoffElement<PaybisSessionRe
       onError: (error) => this.emit<HandoffErrorDetail>('handoff:error', { error }),
       onOpen: (result) => this.emit<HandoffOpenDetail>('handoff:open', { provider: 'paybis', mode, result }),
       onClose: () => {
-        this.#cleanup = null;
+        this.#close();
         this.setState('idle');
         this.emit('handoff:close', null);
       },

@@ -260,6 +260,55 @@ describe('PaybisWidgetLauncher', () => {
     expect(boxElement.querySelector('iframe')).toBeNull();
   });
 
+  it('embedded: a widget that closed stops listening; one event reaches onComplete once', async () => {
+    answers();
+    const box = document.createElement('div');
+    document.body.append(box);
+    const onComplete = vi.fn();
+    const onClose = vi.fn();
+    const user = userEvent.setup();
+    const { unmount } = render(
+      wrap(
+        <PaybisWidgetLauncher
+          mode="embedded"
+          container={box}
+          prefetch={false}
+          onComplete={onComplete}
+          onClose={onClose}
+        />,
+      ),
+    );
+    const button = screen.getByRole('button');
+    const fromWidget = (data: unknown) =>
+      act(() => {
+        const source = box.querySelector('iframe')?.contentWindow ?? null;
+        window.dispatchEvent(new MessageEvent('message', { data, origin: WIDGET, source }));
+      });
+    await user.click(button);
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'open'));
+    fromWidget({ name: 'closed' });
+    expect(onClose).toHaveBeenCalledTimes(1);
+    expect(button).toHaveAttribute('data-state', 'idle');
+    expect(box.querySelectorAll('iframe')).toHaveLength(0);
+
+    await user.click(button);
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'open'));
+    expect(box.querySelectorAll('iframe')).toHaveLength(1);
+    fromWidget({ name: 'completed' });
+    expect(onComplete).toHaveBeenCalledTimes(1);
+    const frame = box.querySelector('iframe')!;
+    const source = frame.contentWindow;
+    unmount();
+    expect(frame.isConnected).toBe(false);
+    act(() => {
+      window.dispatchEvent(
+        new MessageEvent('message', { data: { name: 'completed' }, origin: WIDGET, source }),
+      );
+    });
+    expect(onComplete).toHaveBeenCalledTimes(1);
+    box.remove();
+  });
+
   it('refuses embedded mode without a container, without calling the backend', async () => {
     answers();
     const onError = vi.fn();

@@ -27,7 +27,7 @@ export interface PaybisWidgetLauncherProps extends ActionProps, PaybisSessionReq
   onEvent?: (event: PaybisWidgetEvent) => void;
   /** The customer completed a transaction. */
   onComplete?: (event: PaybisWidgetEvent) => void;
-  /** The overlay was closed; the button is idle again. */
+  /** The widget was closed (an embedded one is removed); the button is idle again. */
   onClose?: () => void;
   /** The session could not be started or the widget reported an error. */
   onError?: (error: HandoffError) => void;
@@ -136,7 +136,7 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
             onError: (error) => latest.current.onError?.(error),
             onOpen: (result) => latest.current.onOpen?.(result),
             onClose: () => {
-              widget.current = null;
+              closeWidget();
               setState('idle');
               latest.current.onClose?.();
             },
