@@ -86,6 +86,24 @@ describe('createHandoffClient requests', () => {
     expect(seen.map((r) => r.headers.get('authorization'))).toEqual(['Bearer hc_token1', 'Bearer hc_token2']);
   });
 
+  it('with getToken, tells whether an answer was fetched for the customer signed in now', async () => {
+    answer('post', '/v1/okepay/login-link', link);
+    let token: unknown = 'hc_alice';
+    const c = client({ getToken: () => token as string });
+    const fetched = await c.okepayLoginLink();
+    await expect(c.isCurrent!(fetched)).resolves.toBe(true);
+    token = 'hc_bob';
+    await expect(c.isCurrent!(fetched)).resolves.toBe(false);
+    token = Promise.reject(new Error('signed out'));
+    (token as Promise<string>).catch(() => {});
+    await expect(c.isCurrent!(fetched)).resolves.toBe(false);
+    token = 'hc_alice';
+    await expect(c.isCurrent!({ ...fetched })).resolves.toBe(false);
+    // A fixed token means a new client for another customer; cookies cannot be told apart.
+    expect(client().isCurrent).toBeUndefined();
+    expect(client({ credentials: 'include' }).isCurrent).toBeUndefined();
+  });
+
   it('sends cookies and no Authorization header in embedded mode', async () => {
     const fetchSpy = vi.fn(async () => HttpResponse.json(link));
     const c = createHandoffClient({ url: '/handoff/', auth: { credentials: 'include' }, fetch: fetchSpy });

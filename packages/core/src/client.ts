@@ -50,6 +50,13 @@ export interface HandoffClient {
   paybisSession(request: PaybisSessionRequest, options?: RequestOptions): Promise<PaybisSessionResponse>;
   /** `GET /v1/me`: which providers and subscriptions the customer can open. */
   me(options?: RequestOptions): Promise<MeResponse>;
+  /**
+   * Only with `getToken`, where one client serves whoever is signed in: resolves to whether
+   * `answer` (one this client returned) was fetched with the token `getToken` returns now, that
+   * is for the customer signed in now. A link fetched ahead is used only then. (With a fixed
+   * `token` a new customer means a new client; with cookies the page cannot tell.)
+   */
+  isCurrent?: (answer: object) => Promise<boolean>;
 }
 
 /**
@@ -107,14 +114,16 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
     { token: string } & { getToken: () => string | Promise<string> } & { credentials: 'include' }
   >;
   const base = options.url.replace(/\/+$/, '');
+  // The token each answer was fetched with, for `isCurrent`.
+  const fetchedWith = new WeakMap<object, unknown>();
 
   // One function for every route keeps the bundle small: the routes differ only in path, body and shape.
   const call = async <T>(path: string, body: unknown, shape: Shape, o?: RequestOptions): Promise<T> => {
     const signal = o?.signal;
     const deadline = AbortSignal.timeout(options.timeoutMs ?? 30_000);
     const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
+    let value: unknown;
     if (!credentials) {
-      let value: unknown;
       try {
         value = token ?? (await getToken!());
       } catch (cause) {
@@ -145,7 +154,10 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
       cause = error;
     }
     const { ok, status } = response ?? ({} as Partial<Response>);
-    if (ok && shape(data)) return data as T;
+    if (ok && shape(data)) {
+      fetchedWith.set(data!, value);
+      return data as T;
+    }
     const { code, message } = (data?.error ?? {}) as { code?: unknown; message?: unknown };
     // Unreachable, not JSON, or not the documented shape: one error for all three, with the cause.
     const network = ok || typeof code !== 'string' || typeof message !== 'string';
@@ -169,5 +181,15 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
     twocheckoutSso: (request, o) => call('2checkout/sso', request, isLink, o),
     paybisSession: (request, o) => call('paybis/session', request, isPaybisSession, o),
     me: (o) => call('me', undefined, isMe, o),
+    // A getToken that throws is no current customer; the request that follows reports it.
+    isCurrent:
+      getToken &&
+      ((answer) =>
+        Promise.resolve()
+          .then(getToken)
+          .then(
+            (now) => now === fetchedWith.get(answer),
+            () => false,
+          )),
   };
 }

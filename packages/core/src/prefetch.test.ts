@@ -301,6 +301,31 @@ describe('claim', () => {
     expect(secondReady).toBeUndefined();
     expect(load).toHaveBeenCalledTimes(2);
   });
+
+  it('with isCurrent, uses a value fetched ahead only when it confirms the customer', async () => {
+    const c = cache();
+    const alice = { url: 'https://a.example/alice', expiresAt: at(60_000) };
+    const bob = { url: 'https://a.example/bob', expiresAt: at(60_000) };
+    const load = vi.fn(async () => bob);
+
+    c.prefetch('k', async () => alice);
+    await settle();
+    const same = vi.fn(async (value: Link) => value === alice);
+    const [ready, answer] = c.claim('k', load, signal(), same);
+    // Not ready within the click: whose it is is only known once isCurrent answers.
+    expect(ready).toBeUndefined();
+    await expect(answer).resolves.toBe(alice);
+    expect(same).toHaveBeenCalledWith(alice);
+    expect(load).not.toHaveBeenCalled();
+
+    c.prefetch('k', async () => alice);
+    await settle();
+    const [, other] = c.claim('k', load, signal(), async () => false);
+    await expect(other).resolves.toBe(bob);
+    expect(load).toHaveBeenCalledTimes(1);
+    // Used or not, a value fetched ahead is gone once claimed.
+    expect(c.takeNow('k')).toBeUndefined();
+  });
 });
 
 describe('prefetchEnabled', () => {

@@ -52,11 +52,16 @@ export interface PrefetchCache<T extends Expiring> {
    * open within the click), else the request in flight taken over, else `load` called at once.
    * Synchronous up to the request, so a click can ask before it opens a tab. `answer` settles with
    * the value or the failure. (A pair rather than an object: the names would cost every page bytes.)
+   *
+   * With `isCurrent` (the client's, when it has a `getToken`) nothing is `ready`: the value
+   * fetched ahead is used only once `isCurrent` confirms it was fetched for the customer signed
+   * in now, and otherwise `load` asks afresh.
    */
   claim(
     key: string,
     load: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
+    isCurrent?: (value: T) => Promise<boolean>,
   ): [ready: T | undefined, answer: Promise<T>];
   /** Forgets what is held, aborting a request in flight. */
   drop(): void;
@@ -144,13 +149,15 @@ export function createPrefetchCache<T extends Expiring>({
     take,
     takeNow,
 
-    claim(key, load, signal) {
-      const ready = takeNow(key);
+    claim(key, load, signal, isCurrent) {
+      const ready = isCurrent ? undefined : takeNow(key);
       return [
         ready,
         ready
           ? Promise.resolve(ready)
-          : (take(key, signal)?.then((value) => value ?? load(signal)) ?? load(signal)),
+          : (take(key, signal)?.then(async (value) =>
+              value && (!isCurrent || (await isCurrent(value))) ? value : load(signal),
+            ) ?? load(signal)),
       ];
     },
 

@@ -208,7 +208,14 @@ export abstract class HandoffElement<
     this.#inflight = () => pending || (controller.abort(), this.setState('idle' as State));
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const [ready, answer] = this.#cache.claim(request.key, (s) => request.load(client, s), signal);
+    // With getToken one client serves whoever is signed in: a link fetched ahead is used only
+    // for the customer it was fetched for (the tab then opens blank until that is confirmed).
+    const [ready, answer] = this.#cache.claim(
+      request.key,
+      (s) => request.load(client, s),
+      signal,
+      client.isCurrent,
+    );
     this.setState('loading' as State);
     try {
       pending = this.prepare(ready);

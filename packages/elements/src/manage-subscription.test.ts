@@ -332,6 +332,43 @@ describe('<handoff-manage-subscription> prefetch', () => {
     expect(tab.location.replace).toHaveBeenCalledTimes(1);
   });
 
+  it('with a configured getToken, never opens a link fetched for the customer signed in before', async () => {
+    let signedIn = 'hc_alice';
+    const fetch = vi.fn(async (_url: string, init: RequestInit) => {
+      const token = (init.headers as Record<string, string>).Authorization!.slice('Bearer '.length);
+      return Response.json({
+        url: `https://portal.test/portal-of/${token}`,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      });
+    });
+    configure({
+      url: 'https://handoff.test',
+      getToken: () => signedIn,
+      fetch: fetch as typeof globalThis.fetch,
+    });
+    const el = element('provider="okepay"');
+    hover(el);
+    await flush();
+    expect(fetch).toHaveBeenCalledTimes(1);
+    signedIn = 'hc_bob'; // the page did not configure again: the same client serves Bob
+    el.button!.click();
+    expect(open).toHaveBeenCalledWith('', '_blank');
+    await flush();
+    await flush();
+    expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/portal-of/hc_bob');
+    expect(tab.location.replace).toHaveBeenCalledTimes(1);
+    expect(fetch).toHaveBeenCalledTimes(2);
+
+    // The same customer still gets the link fetched for them.
+    hover(el);
+    await flush();
+    el.button!.click();
+    await flush();
+    await flush();
+    expect(tab.location.replace).toHaveBeenLastCalledWith('https://portal.test/portal-of/hc_bob');
+    expect(fetch).toHaveBeenCalledTimes(3);
+  });
+
   it('aborts a prefetch in flight when the element leaves the page', async () => {
     const signals: AbortSignal[] = [];
     client.okepayLoginLink.mockImplementationOnce((options) => {

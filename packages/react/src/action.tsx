@@ -8,6 +8,7 @@ import {
 import {
   isValidElement,
   useEffect,
+  useMemo,
   useRef,
   useState,
   type ButtonHTMLAttributes,
@@ -63,14 +64,18 @@ export function useAction<T extends Expiring, S extends string>(
   action: Action<T, S | 'idle' | 'loading' | 'error'>,
 ): ReactElement {
   const client = useHandoffClient();
-  const [cache] = useState(createPrefetchCache<T>);
+  // What was fetched ahead belongs to this client (this customer): another client gets another
+  // cache in the very render that brings it, so no click can meet the last customer's link (an
+  // effect would empty the old one only after the commit), and the old one's request in flight
+  // is dropped. Keyed by the client on purpose, though the factory does not read it.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const cache = useMemo(() => createPrefetchCache<T>(), [client]);
+  useEffect(() => cache.drop, [cache]);
   const [state, setState] = useState<string>('idle');
   // The click in flight, as what unmounting does to it. A ref, not the state: two clicks can
   // land before React re-renders with `loading`, and the second must not start another request.
   const inflight = useRef<(() => void) | null>(null);
   useEffect(() => () => inflight.current?.(), []);
-  // What was fetched ahead belongs to this client (this customer) and this button's life.
-  useEffect(() => cache.drop, [cache, client]);
 
   const element = asChild && isValidElement<Record<string, unknown>>(children) ? children : undefined;
   if (process.env.NODE_ENV !== 'production' && asChild && !element) {
@@ -98,7 +103,9 @@ export function useAction<T extends Expiring, S extends string>(
     };
     // Without a value in hand, ask before the tab opens: the request is on its way while the
     // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    const [ready, answer] = cache.claim(action.key, load, signal);
+    // With getToken one client serves whoever is signed in: a link fetched ahead is used only
+    // for the customer it was fetched for (the tab then opens blank until that is confirmed).
+    const [ready, answer] = cache.claim(action.key, load, signal, client.isCurrent);
     // Once the click has opened a tab (or is to navigate this page), unmounting does not cancel
     // it: the customer asked for that page, and a button that goes away with its click (a menu
     // item, a dialog that closes) must not close the tab it opened, least of all one already at

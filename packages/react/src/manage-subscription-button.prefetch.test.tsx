@@ -199,6 +199,57 @@ describe('ManageSubscriptionButton prefetch', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('with getToken, never opens a link fetched for the customer signed in before', async () => {
+    server.use(
+      http.post(`${BACKEND}/v1/okepay/login-link`, ({ request }) => {
+        const token = request.headers.get('authorization')!.slice('Bearer '.length);
+        requests.push({ path: new URL(request.url).pathname, body: token });
+        return HttpResponse.json({
+          url: `https://provider.test/portal-of/${token}`,
+          expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        });
+      }),
+    );
+    let signedIn = 'hc_alice';
+    const ui = () => (
+      <HandoffProvider url={BACKEND} getToken={() => signedIn}>
+        <ManageSubscriptionButton provider="okepay" />
+      </HandoffProvider>
+    );
+    const { rerender } = render(ui());
+    fireEvent.pointerEnter(screen.getByRole('button'));
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    // Alice signs out and Bob signs in, without a reload: the same client serves him.
+    signedIn = 'hc_bob';
+    rerender(ui());
+    fireEvent.click(screen.getByRole('button'));
+    // The tab opens blank inside the click, not at Alice's link.
+    expect(window.open).toHaveBeenCalledWith('', '_blank');
+    await waitFor(() =>
+      expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/portal-of/hc_bob'),
+    );
+    expect(tab.location.replace).toHaveBeenCalledTimes(1);
+    expect(requests.map((r) => r.body)).toEqual(['hc_alice', 'hc_bob']);
+  });
+
+  it('with getToken, still uses a link fetched for the same customer', async () => {
+    const getToken = vi.fn(() => 'hc_alice');
+    render(
+      <HandoffProvider url={BACKEND} getToken={getToken}>
+        <ManageSubscriptionButton provider="okepay" />
+      </HandoffProvider>,
+    );
+    fireEvent.pointerEnter(screen.getByRole('button'));
+    await waitFor(() => expect(requests).toHaveLength(1));
+    await settled();
+    fireEvent.click(screen.getByRole('button'));
+    expect(window.open).toHaveBeenCalledWith('', '_blank');
+    await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/1'));
+    expect(requests).toHaveLength(1);
+    expect(getToken).toHaveBeenCalledTimes(2);
+  });
+
   it('does not use a link about to expire', async () => {
     server.use(
       http.post(`${BACKEND}/v1/okepay/login-link`, async ({ request }) => {
