@@ -138,6 +138,31 @@ describe('createPrefetchCache', () => {
     expect(await c.take('k')).toBeUndefined();
   });
 
+  it('caps a value at its request’s start plus lifeMs, by this clock, whatever its expiry', async () => {
+    // This page's clock is a minute behind the server's: a 2Checkout link valid for 30 s says
+    // it expires 90 s from now by this clock.
+    const c = cache({ marginMs: 5_000 });
+    const link = { url: 'https://a.example/1', expiresAt: at(90_000) };
+    c.prefetch('k', async () => link, 30_000);
+    await settle();
+    clock = T0 + 24_000;
+    expect(c.takeNow('k')).toBe(link);
+
+    c.prefetch('k', async () => link, 30_000);
+    await settle();
+    clock += 26_000;
+    expect(c.takeNow('k')).toBeUndefined();
+    // Counted from the request's start, not from when the value arrived.
+    const d = deferred();
+    c.prefetch('k', d.load, 30_000);
+    await settle();
+    clock += 20_000;
+    d.resolve(link);
+    await settle();
+    clock += 6_000;
+    expect(c.takeNow('k')).toBeUndefined();
+  });
+
   it('fetches afresh on the next intent once an unused value has expired', async () => {
     const c = cache({ marginMs: 5_000 });
     const load = vi.fn(async () => ({ url: 'https://a.example/1', expiresAt: at(clock - T0 + 20_000) }));

@@ -30,9 +30,12 @@ export interface PrefetchCache<T extends Expiring> {
   /**
    * Starts `load` for `key` unless a request for it is in flight or a usable value is held; a
    * request for another key is aborted and forgotten. `load` gets a signal that aborts when the
-   * entry is dropped.
+   * entry is dropped. `lifeMs`, when the value's lifetime is known in advance (a 2Checkout
+   * link's `validityTime`), caps its use at the request's start plus that, by this page's clock,
+   * whatever `expiresAt` says: `expiresAt` is the server's clock, and a page whose clock is behind
+   * would otherwise hand out a link that has already expired.
    */
-  prefetch(key: string, load: (signal: AbortSignal) => Promise<T>): void;
+  prefetch(key: string, load: (signal: AbortSignal) => Promise<T>, lifeMs?: number): void;
   /**
    * Claims the prefetched value for `key`, held or still in flight, once: later calls get
    * `undefined` until the next prefetch. Synchronous, so a click that finds nothing can ask the
@@ -83,12 +86,15 @@ export const prefetchEnabled = (
     ? !!asked && (validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY
     : asked !== false;
 
-/** The request fetched ahead: key, outcome, controller, start time, and the value once it came. */
+/**
+ * The request fetched ahead: key, outcome, controller, the time (this page's clock) after which
+ * its value is not handed out whatever its expiry, and the value once it came.
+ */
 interface Slot<T> {
   k: string;
   p: Promise<T>;
   c: AbortController;
-  t: number;
+  e: number;
   v?: T;
 }
 
@@ -109,9 +115,8 @@ export function createPrefetchCache<T extends Expiring>({
 }: PrefetchCacheOptions = {}): PrefetchCache<T> {
   let slot: Slot<T> | undefined;
   // An unparseable expiry counts as expired (NaN compares false).
-  const fresh = ({ t, c }: Slot<T>, { expiresAt }: T) =>
-    !c.signal.aborted &&
-    Math.min(t + maxAgeMs, (expiresAt ? Date.parse(expiresAt) : Infinity) - marginMs) > now();
+  const fresh = ({ e, c }: Slot<T>, { expiresAt }: T) =>
+    !c.signal.aborted && Math.min(e, (expiresAt ? Date.parse(expiresAt) : Infinity) - marginMs) > now();
   const drop = () => {
     slot?.c.abort();
     slot = undefined;
@@ -133,10 +138,14 @@ export function createPrefetchCache<T extends Expiring>({
   };
 
   return {
-    prefetch(key, load) {
+    prefetch(key, load, lifeMs) {
       if (slot?.k === key && !(slot.v && !fresh(slot, slot.v))) return;
       drop();
-      const s = { k: key, c: new AbortController(), t: now() } as Slot<T>;
+      const s = {
+        k: key,
+        c: new AbortController(),
+        e: now() + Math.min(maxAgeMs, (lifeMs || Infinity) - marginMs),
+      } as Slot<T>;
       s.p = Promise.resolve(s.c.signal).then(load);
       // Also marks a rejection handled: nobody may ever take it.
       s.p.then(

@@ -32,6 +32,8 @@ export interface ElementRequest<T> {
   load: (client: HandoffClient, signal: AbortSignal) => Promise<T>;
   /** Whether fetching ahead of the click is on for this request. */
   prefetch: boolean;
+  /** Milliseconds a value fetched ahead lives from its request, when known (2Checkout's `validity-time`). */
+  life?: number;
 }
 
 /** Lets the module load where `HTMLElement` does not exist (server rendering); nothing is defined there. */
@@ -177,9 +179,9 @@ export abstract class HandoffElement<
   #prefetch(): void {
     if (this.#inflight) return;
     try {
-      const { key, load, prefetch } = this.request();
+      const { key, load, prefetch, life } = this.request();
       const client = this.#client();
-      if (prefetch) this.#cache.prefetch(key, (signal) => load(client, signal));
+      if (prefetch) this.#cache.prefetch(key, (signal) => load(client, signal), life);
     } catch {
       // Bad attributes or no backend: the click reports it.
     }

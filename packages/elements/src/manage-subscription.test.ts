@@ -320,6 +320,28 @@ describe('<handoff-manage-subscription> prefetch', () => {
     expect(client.twocheckoutSso).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps a 2Checkout link no longer than validity-time from its request, whatever the clocks', async () => {
+    // This page's clock is a minute behind the server's: the link's expiresAt looks 90 s away.
+    client.twocheckoutSso.mockImplementation(async () => ({
+      url: 'https://secure.2checkout.test/sso/1',
+      expiresAt: new Date(Date.now() + 90_000).toISOString(),
+    }));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const el = element('provider="2checkout" subscription-reference="SUB-1" prefetch validity-time="30"');
+      hover(el);
+      await flush();
+      expect(client.twocheckoutSso).toHaveBeenCalledTimes(1);
+      vi.setSystemTime(Date.now() + 26_000);
+      el.button!.click();
+      expect(open).toHaveBeenCalledWith('', '_blank');
+      await flush();
+      expect(client.twocheckoutSso).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('drops what it prefetched for a customer when the page configures another', async () => {
     const el = element('provider="okepay"');
     hover(el);

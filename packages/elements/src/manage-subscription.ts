@@ -75,6 +75,7 @@ export class HandoffManageSubscriptionElement extends HandoffElement<LinkRespons
       key: JSON.stringify(sso),
       load: (client, signal) => client.twocheckoutSso(sso, { signal }),
       prefetch: prefetchEnabled(provider, prefetchAttribute(this), validityTime),
+      life: validityTime && validityTime * 1000,
     };
   }
 

@@ -31,6 +31,8 @@ export interface Action<T, S extends string> {
   key: string;
   /** Whether to fetch ahead now that the customer shows intent (pointer resting on it, focus). */
   prefetch: () => boolean;
+  /** Milliseconds a value fetched ahead lives from its request, when known (2Checkout's `validityTime`). */
+  life?: number;
   /**
    * Runs inside the click, before any await: the only moment a browser lets a new tab open.
    * `ready` is the value fetched ahead when it has already arrived: the page can open at once.
@@ -85,7 +87,7 @@ export function useAction<T extends Expiring, S extends string>(
 
   const load = (signal: AbortSignal) => action.load(client, signal);
   const warm = () => {
-    if (!inflight.current && action.prefetch()) cache.prefetch(action.key, load);
+    if (!inflight.current && action.prefetch()) cache.prefetch(action.key, load, action.life);
   };
 
   const click = () => {

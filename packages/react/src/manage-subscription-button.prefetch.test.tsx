@@ -145,6 +145,42 @@ describe('ManageSubscriptionButton prefetch', () => {
     expect(requests).toHaveLength(1);
   });
 
+  it('keeps a 2Checkout link no longer than validityTime from its request, whatever the clocks', async () => {
+    // This page's clock is a minute behind the server's: the link's expiresAt looks 90 s away.
+    server.use(
+      http.post(`${BACKEND}/v1/2checkout/sso`, async ({ request }) => {
+        requests.push({ path: new URL(request.url).pathname, body: await request.json() });
+        return HttpResponse.json({
+          url: `https://provider.test/login/${++issued}`,
+          expiresAt: new Date(Date.now() + 90_000).toISOString(),
+        });
+      }),
+    );
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      render(
+        wrap(
+          <ManageSubscriptionButton
+            provider="2checkout"
+            subscriptionReference="S-1"
+            prefetch
+            validityTime={30}
+          />,
+        ),
+      );
+      const button = screen.getByRole('button');
+      fireEvent.pointerEnter(button);
+      await waitFor(() => expect(requests).toHaveLength(1));
+      await settled();
+      vi.setSystemTime(Date.now() + 26_000);
+      fireEvent.click(button);
+      expect(window.open).toHaveBeenCalledWith('', '_blank');
+      await waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://provider.test/login/2'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('refuses prefetch with a 2Checkout validityTime under 30 s (development builds)', () => {
     expect(() =>
       render(

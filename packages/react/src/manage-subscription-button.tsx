@@ -135,6 +135,7 @@ export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubs
     return useAction<LinkResponse, ManageSubscriptionButtonState>(rest, ref, 'Manage subscription', {
       key: JSON.stringify(request ?? provider),
       prefetch: () => prefetchEnabled(provider as 'okepay', prefetch, validityTime),
+      life: validityTime && validityTime * 1000,
       prepare: (ready) => openPending(target, undefined, ready?.url),
       load: (client, signal) =>
         request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal }),
