@@ -232,6 +232,34 @@ describe('createHandoffClient errors', () => {
     await expect(pending).rejects.toBeInstanceOf(HandoffAbortError);
   });
 
+  it('keeps both the deadline and the caller’s signal where AbortSignal.any is missing', async () => {
+    server.use(
+      http.post(`${BASE}/v1/okepay/login-link`, async () => {
+        await delay('infinite');
+        return HttpResponse.json(link);
+      }),
+    );
+    const any = Object.getOwnPropertyDescriptor(AbortSignal, 'any')!;
+    // As in Safari before 17.4.
+    Object.defineProperty(AbortSignal, 'any', { ...any, value: undefined });
+    try {
+      const hung = createHandoffClient({ url: BASE, auth: { token: 'hc_customer' }, timeoutMs: 50 });
+      const outcome = await Promise.race([
+        hung.okepayLoginLink({ signal: new AbortController().signal }).catch((e: unknown) => e),
+        new Promise((resolve) => setTimeout(resolve, 2_000, 'still waiting')),
+      ]);
+      expect(outcome).toBeInstanceOf(HandoffNetworkError);
+
+      const slow = createHandoffClient({ url: BASE, auth: { token: 'hc_customer' }, timeoutMs: 60_000 });
+      const controller = new AbortController();
+      const pending = slow.okepayLoginLink({ signal: controller.signal });
+      controller.abort();
+      await expect(pending).rejects.toBeInstanceOf(HandoffAbortError);
+    } finally {
+      Object.defineProperty(AbortSignal, 'any', any);
+    }
+  });
+
   it('does not send a request when the signal is already aborted', async () => {
     const seen = answer('post', '/v1/okepay/login-link', link);
     const controller = new AbortController();

@@ -120,7 +120,14 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
   // One function for every route keeps the bundle small: the routes differ only in path, body and shape.
   const call = async <T>(path: string, body: unknown, shape: Shape, o?: RequestOptions): Promise<T> => {
     const signal = o?.signal;
-    const deadline = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    // The caller's signal and the deadline both abort the request. Combined by hand: where
+    // AbortSignal.any is missing (Safari before 17.4) one of the two would otherwise be lost.
+    const both = new AbortController();
+    for (const s of [signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)]) {
+      const stop = () => both.abort(s!.reason);
+      if (s?.aborted) stop();
+      s?.addEventListener('abort', stop);
+    }
     const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
     let value: unknown;
     if (!credentials) {
@@ -142,8 +149,7 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
         method: body ? 'POST' : undefined,
         headers,
         body: body ? JSON.stringify(body) : null,
-        // AbortSignal.any is recent; without it the caller's signal alone applies.
-        signal: signal && AbortSignal.any ? AbortSignal.any([signal, deadline]) : (signal ?? deadline),
+        signal: both.signal,
         // Cross-origin cookies only in embedded mode: a token needs none (the default is same-origin).
         credentials,
       });
