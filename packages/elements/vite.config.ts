@@ -28,6 +28,7 @@ export default defineConfig(({ mode }): UserConfig => {
         name: 'Handoff',
         fileName: () => 'handoff-elements.js',
       },
+      rolldownOptions: { output: { generatedCode: { symbols: false } } },
     },
   };
 });

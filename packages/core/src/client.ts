@@ -118,7 +118,12 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
   const fetchedWith = new WeakMap<object, unknown>();
 
   // One function for every route keeps the bundle small: the routes differ only in path, body and shape.
-  const call = async <T>(path: string, body: unknown, shape: Shape, o?: RequestOptions): Promise<T> => {
+  const call = async <T>(
+    path: string,
+    body: object | undefined,
+    shape: Shape,
+    o?: RequestOptions,
+  ): Promise<T> => {
     const signal = o?.signal;
     // The caller's signal and the deadline both abort the request. Combined by hand: where
     // AbortSignal.any is missing (Safari before 17.4) one of the two would otherwise be lost.
@@ -146,9 +151,9 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
     let cause: unknown;
     try {
       response = await (options.fetch ?? fetch)(`${base}/v1/${path}`, {
-        method: body ? 'POST' : undefined,
+        method: body && 'POST',
         headers,
-        body: body ? JSON.stringify(body) : null,
+        body: body && JSON.stringify(body),
         signal: both.signal,
         // Cross-origin cookies only in embedded mode: a token needs none (the default is same-origin).
         credentials,
@@ -187,15 +192,15 @@ export function createHandoffClient(options: HandoffClientOptions): HandoffClien
     twocheckoutSso: (request, o) => call('2checkout/sso', request, isLink, o),
     paybisSession: (request, o) => call('paybis/session', request, isPaybisSession, o),
     me: (o) => call('me', undefined, isMe, o),
-    // A getToken that throws is no current customer; the request that follows reports it.
     isCurrent:
       getToken &&
-      ((answer) =>
-        Promise.resolve()
-          .then(getToken)
-          .then(
-            (now) => now === fetchedWith.get(answer),
-            () => false,
-          )),
+      (async (answer) => {
+        try {
+          return (await getToken()) === fetchedWith.get(answer);
+        } catch {
+          // No customer now: the request that follows reports it.
+          return false;
+        }
+      }),
   };
 }

@@ -1,4 +1,4 @@
-import { HandoffAbortError, HandoffError, HandoffProviderError } from './errors.ts';
+import { HandoffAbortError, HandoffProviderError, type HandoffError } from './errors.ts';
 import { openPending, type OpenResult, type PendingWindow } from './open-window.ts';
 import { loadScript } from './script-loader.ts';
 import type { PaybisSessionResponse } from './wire.ts';
@@ -134,10 +134,10 @@ export async function openPaybisWidget(
     throw new TypeError('Handoff: the embedded Paybis widget needs a `container`.');
   }
 
+  // The loader fails a script that defined no widget, so from here on there is one.
   await loadScript(scriptUrl, { isReady: () => !!win.PartnerExchangeWidget, document: win.document });
   if (signal?.aborted) throw new HandoffAbortError();
-  const sdk = win.PartnerExchangeWidget;
-  if (!sdk) throw new HandoffError('script_load_failed', 'Handoff: the Paybis script defined no widget.');
+  const sdk = win.PartnerExchangeWidget!;
 
   const credentials = oneTimeToken ? { requestId, oneTimeToken } : { requestId };
   // The SDK learns the widget origin from its own src, so the script's origin is the widget's.

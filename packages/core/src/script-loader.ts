@@ -33,7 +33,7 @@ const failed = (message: string) => new HandoffError('script_load_failed', messa
  * await loadScript(session.scriptUrl, { isReady: () => 'PartnerExchangeWidget' in window });
  */
 export function loadScript(src: string, options: LoadScriptOptions = {}): Promise<void> {
-  const { isReady = () => true, document: doc = globalThis.document } = options;
+  const { isReady, document: doc = globalThis.document } = options;
   let url: unknown;
   try {
     url = new URL(src, doc.baseURI).href;
@@ -51,13 +51,13 @@ export function loadScript(src: string, options: LoadScriptOptions = {}): Promis
   }
 
   return (loads[url] ??= new Promise<void>((resolve, reject) => {
-    if (options.isReady?.() && Array.from(doc.scripts).some((s) => s.src === url)) return resolve();
+    if (isReady?.() && Array.from(doc.scripts).some((s) => s.src === url)) return resolve();
     const tag = doc.createElement('script');
     // Runs once for the first of load, error and the deadline; later events are ignored.
     const settle = (loaded?: boolean) => {
       clearTimeout(timer);
       tag.onload = tag.onerror = null;
-      if (loaded && isReady()) resolve();
+      if (loaded && isReady?.() !== false) resolve();
       else {
         // Forgotten and removed, so a retry adds a fresh tag.
         delete loads[url];
