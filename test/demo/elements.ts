@@ -12,12 +12,18 @@ interface HostMe {
 const me = (await (await fetch('/api/me')).json()) as HostMe;
 document.querySelector('[data-testid="signed-in-as"]')!.textContent = me.customer.name;
 
+// The token is kept until it nearly expires: a link fetched ahead is used only with the token
+// it was fetched with, and asking for a new token every time would also cost a round trip.
+let cached: { token: string; expiresAt: number } | undefined;
 configure({
   url: me.backendUrl,
   getToken: async () => {
+    if (cached && cached.expiresAt - Date.now() > 30_000) return cached.token;
     const res = await fetch('/api/handoff-token', { method: 'POST' });
     if (!res.ok) throw new Error(`The host app could not get a customer token (${res.status}).`);
-    return ((await res.json()) as { token: string }).token;
+    const body = (await res.json()) as { token: string; expiresAt: string };
+    cached = { token: body.token, expiresAt: Date.parse(body.expiresAt) };
+    return cached.token;
   },
 });
 
