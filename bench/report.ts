@@ -212,9 +212,7 @@ export function tableRows(r: Results): Row[] {
     const loads: Array<[string, LatencyLoad]> = [[`${r.latency.concurrency} at once`, r.latency]];
     if (open) loads.push([`${open.arrivalsPerSecond}/s random arrivals`, open]);
     for (const [load, { routes }] of loads) {
-      for (const [route, label] of Object.entries(ROUTE_LABEL) as Array<
-        [keyof typeof ROUTE_LABEL, string]
-      >) {
+      for (const [route, label] of Object.entries(ROUTE_LABEL) as Array<[keyof typeof ROUTE_LABEL, string]>) {
         const x = routes[route];
         rows.push({
           measure: `Added latency, ${label} (sandbox ${r.latency.sandboxLatencyMs} ms, ${load})`,

@@ -66,8 +66,7 @@ export async function runLatency(options: LatencyOptions): Promise<LatencyResult
         const through: number[] = [];
         const straight: number[] = [];
         for (let round = 0; round < options.rounds; round++) {
-          const sides =
-            round % 2 === 0 ? (['backend', 'direct'] as const) : (['direct', 'backend'] as const);
+          const sides = round % 2 === 0 ? (['backend', 'direct'] as const) : (['direct', 'backend'] as const);
           for (const side of sides) {
             // Both sides of a round get the same arrival schedule (in the open loop).
             const result = await runLoad(side === 'backend' ? stack.routes[r] : direct[r], {
