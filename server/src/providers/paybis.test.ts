@@ -55,6 +55,17 @@ function pssKeyPair(params: { hashAlgorithm?: string; mgf1HashAlgorithm?: string
   return generateKeyPairSync('rsa-pss', options);
 }
 
+/** The ConfigError `assertRsaPrivateKey` refuses `pem` with; fails the test when it accepts it. */
+function refusal(pem: string): ConfigError {
+  try {
+    assertRsaPrivateKey(pem);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('assertRsaPrivateKey accepted the key.');
+}
+
 describe('signPaybisBody', () => {
   const body = BODY;
 
@@ -111,17 +122,11 @@ describe('assertRsaPrivateKey', () => {
       [PAYBIS_DEMO.publicKeyPem, /not a readable PEM private key/],
       [short as string, /1024 bits/],
     ] as const) {
-      let error: unknown;
-      try {
-        assertRsaPrivateKey(pem);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).message).toMatch(/HANDOFF_PAYBIS_PRIVATE_KEY/);
-      expect((error as ConfigError).message).toMatch(pattern);
+      const error = refusal(pem);
+      expect(error.message).toMatch(/HANDOFF_PAYBIS_PRIVATE_KEY/);
+      expect(error.message).toMatch(pattern);
       // The key material itself never ends up in the message (it may be logged at start).
-      if (pem.length > 80) expect((error as ConfigError).message).not.toContain(pem.slice(40, 80));
+      if (pem.length > 80) expect(error.message).not.toContain(pem.slice(40, 80));
     }
   });
 
@@ -155,19 +160,13 @@ describe('assertRsaPrivateKey', () => {
       [{ hashAlgorithm: 'sha512', mgf1HashAlgorithm: 'sha512', saltLength: 65 }, /salts of 65 bytes/],
     ] as const) {
       const pem = pssKeyPair(options).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      let error: unknown;
-      try {
-        assertRsaPrivateKey(pem);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).problems).toEqual([
+      const error = refusal(pem);
+      expect(error.problems).toEqual([
         expect.stringMatching(
           /^HANDOFF_PAYBIS_PRIVATE_KEY: this rsa-pss key cannot make the signature Paybis requires .*: it allows /,
         ),
       ]);
-      expect((error as ConfigError).message).toMatch(reason);
+      expect(error.message).toMatch(reason);
     }
   });
 
