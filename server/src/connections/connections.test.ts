@@ -1,6 +1,10 @@
 import { expect, it } from 'vitest';
 import { OKEPAY_SECOND, PAYBIS_SECOND, TWOCHECKOUT_SECOND } from '@handoff/sandbox';
 import { loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { okepayProvider } from '../providers/okepay/index.ts';
+import { PROVIDERS } from '../providers/registry.ts';
+import { createConnectionResolver } from './resolver.ts';
 import { forEachStore } from '../store/test-stores.ts';
 import type { SqlStore } from '../store/index.ts';
 import { rotateKey } from './service.ts';
@@ -271,5 +275,27 @@ forEachStore('provider connections API', ({ open }) => {
     const message = ((await refused.json()) as { error: { message: string } }).error.message;
     expect(message).toMatch(/HANDOFF_ENCRYPTION_KEY/);
     expect(message).toMatch(/HANDOFF_ENCRYPTION_KEY_PREVIOUS/);
+  });
+
+  it("registers a stored connection's secrets with the logger when it is first used", async () => {
+    const { store, app, key, admin } = await setUp();
+    expect((await request(app, 'PUT', '/v1/accounts/acme/connections/okepay', admin, OKEPAY)).status).toBe(
+      200,
+    );
+    const lines: string[] = [];
+    const logger = createLogger({ write: (line) => lines.push(line) });
+    const resolver = createConnectionResolver({
+      store: store.connections,
+      keyring: loadConfig({ HANDOFF_ENCRYPTION_KEY: key }).encryption,
+      logger,
+      clientOptions: { fetch, timeoutMs: 1000, now: () => new Date() },
+      environment: {},
+      providers: PROVIDERS,
+    });
+    const resolved = await resolver.resolve(okepayProvider, 'acme');
+    expect(resolved.connection.secret).toBe(OKEPAY.secret);
+    logger.error('provider said', { message: `bad secret ${OKEPAY.secret}` });
+    expect(lines.join('\n')).not.toContain(OKEPAY.secret);
+    expect(lines.join('\n')).toContain('[redacted]');
   });
 });
