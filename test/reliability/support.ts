@@ -172,7 +172,13 @@ export function sandboxConfig(
   sandbox: Pick<Sandbox, 'urls'>,
   env: Record<string, string> = {},
 ): HandoffConfig {
-  return loadConfig({ ...sandboxEnv(sandbox), HANDOFF_LOG_LEVEL: 'debug', ...env });
+  return loadConfig({
+    ...sandboxEnv(sandbox),
+    // The fuzzed Paybis body passes a return URL: this is the origin the account allows.
+    HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS: 'https://shop.example.com',
+    HANDOFF_LOG_LEVEL: 'debug',
+    ...env,
+  });
 }
 
 /** An API user with `roles` in the default account and a key; returns the credentials. */

@@ -298,4 +298,18 @@ forEachStore('provider connections API', ({ open }) => {
     expect(lines.join('\n')).not.toContain(OKEPAY.secret);
     expect(lines.join('\n')).toContain('[redacted]');
   });
+
+  it('is described in the OpenAPI document', async () => {
+    const { app } = await setUp();
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const one = doc.paths['/v1/accounts/{accountId}/connections/{provider}'];
+    expect(Object.keys(one ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+    expect(one?.put?.security).toEqual([{ sessionToken: [] }]);
+    expect(doc.paths['/v1/accounts/{accountId}/connections']).toHaveProperty('get');
+    expect(doc.components.schemas).toHaveProperty('Connection');
+    expect(doc.components.schemas).toHaveProperty('ConnectionInput');
+  });
 });
