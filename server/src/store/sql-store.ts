@@ -11,6 +11,7 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { createIdempotencyKeys } from './idempotency-keys.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -613,6 +614,8 @@ export function createSqlStore(
       },
     },
 
+    idempotencyKeys: createIdempotencyKeys(db, now),
+
     async purgeExpired(before) {
       const cutoff = before.toISOString();
       const sessions = await db.deleteFrom('sessions').where('expires_at', '<', cutoff).executeTakeFirst();
@@ -620,7 +623,8 @@ export function createSqlStore(
         .deleteFrom('customer_sessions')
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
-      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows);
+      const idempotency = await store.idempotencyKeys.purge(before);
+      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + idempotency;
     },
 
     close: options.destroy,
