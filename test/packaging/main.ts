@@ -77,7 +77,18 @@ function startProcess(command: string, args: string[], options: { cwd: string; e
   });
 }
 
+/** README's snippets marked `<!-- path -->` must be exactly the files this test runs. */
+async function readmeSnippetsAreTheTestedFiles(): Promise<void> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const marked = [...readme.matchAll(/<!-- (test\/packaging\/[^ ]+) -->\s*```[a-z]*\n([\s\S]*?)```/g)];
+  assert(marked.length >= 2, 'README marks no snippets');
+  for (const [, path, code] of marked) {
+    assert(code === (await readFile(join(root, path!), 'utf8')), `README's snippet differs from ${path}`);
+  }
+}
+
 async function main(): Promise<void> {
+  await check("README's snippets are the files run here", readmeSnippetsAreTheTestedFiles);
   for (const [dir, built] of PACKAGES) {
     if (!existsSync(join(root, dir, built))) {
       throw new Error(`${dir}/${built} is missing: run \`npm run build\` first.`);
