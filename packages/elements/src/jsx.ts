@@ -18,6 +18,8 @@ export interface HandoffElementAttributes {
   url?: string;
   /** A customer token for this element (with `url`). */
   token?: string;
+  /** Instead of `token`: the host app's endpoint answering `{ token, expiresAt }` (with `url`). */
+  'token-url'?: string;
   /** Absent: the provider's default; `"false"` or `"off"`: never fetch the link before the click. */
   prefetch?: 'true' | 'false' | 'off' | '';
 }
