@@ -7,18 +7,14 @@
  * on a plain page in Chromium, clicked through to the sandbox's OkePay portal.
  * Prints one closing line, `N passed, N failed`, and exits non-zero on any failure.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { sandboxEnv } from '@handoff/sandbox';
 import { startSandboxServer } from '@handoff/sandbox/node';
 import { launchChromium } from '../support/browser.ts';
-
-const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
+import { assert, check, finish, pack, results, root, run, startProcess, stopProcesses } from './harness.ts';
 
 /** The published packages, each with the file its build must have produced. */
 const PACKAGES = [
@@ -33,55 +29,13 @@ const PACKAGES = [
 const NOT_SHIPPED =
   /(^|\/)(src|test|tests|fixtures|__tests__)\/|\.test\.|\.stories\.|test-(support|stores|identity)/;
 
-let passed = 0;
-let failed = 0;
-async function check(name: string, work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-    passed++;
-    console.log(`✓ ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`✗ ${name}\n  ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  }
-}
-
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message);
-}
-
-const children: ChildProcess[] = [];
-
-/** Starts a server process and resolves with the URL it prints (`listening on …` or the backend's log line). */
-function startProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  // Its own process group, so that stopping it also stops what npx started.
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(child);
-  let output = '';
-  return new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /(?:listening on |"url":")(http:\/\/[^\s"]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]!);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`));
-    });
-  });
-}
-
 /** README's snippets marked `<!-- path -->` must be exactly the files this test runs. */
 async function readmeSnippetsAreTheTestedFiles(): Promise<void> {
   const readme = await readFile(join(root, 'README.md'), 'utf8');
-  const marked = [...readme.matchAll(/<!-- (test\/packaging\/[^ ]+) -->\s*```[a-z]*\n([\s\S]*?)```/g)];
-  assert(marked.length >= 2, 'README marks no snippets');
+  const marked = [
+    ...readme.matchAll(/<!-- ((?:test\/packaging|examples)\/[^ ]+) -->\s*```[a-z]*\n([\s\S]*?)```/g),
+  ];
+  assert(marked.length >= 4, 'README marks fewer snippets than it has');
   for (const [, path, code] of marked) {
     assert(code === (await readFile(join(root, path!), 'utf8')), `README's snippet differs from ${path}`);
   }
@@ -110,11 +64,8 @@ async function main(): Promise<void> {
         const wrong = files.map((f) => f.path).filter((path) => NOT_SHIPPED.test(path));
         assert(wrong.length === 0, `ships ${wrong.join(', ')}`);
       });
-      const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], {
-        cwd: join(root, dir),
-      });
-      const [{ name, filename }] = JSON.parse(stdout) as [{ name: string; filename: string }];
-      packed[name] = `file:${join(tarballs, filename)}`;
+      const { name, spec } = await pack(dir, tarballs);
+      packed[name] = spec;
     }
 
     await cp(join(import.meta.dirname, 'app'), app, { recursive: true });
@@ -248,9 +199,7 @@ async function main(): Promise<void> {
       }
     });
   } finally {
-    for (const child of children) {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
-    }
+    stopProcesses();
     await browser.close();
     await sandbox.close();
     await rm(work, { recursive: true, force: true });
@@ -260,8 +209,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  failed++;
+  results.failed++;
   console.log(`✗ ${err instanceof Error ? err.message : String(err)}`);
 }
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+finish();
