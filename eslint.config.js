@@ -8,6 +8,8 @@ export default tseslint.config(
     ignores: [
       '**/dist',
       '**/node_modules',
+      '**/.next',
+      '**/next-env.d.ts',
       'storybook-static',
       'coverage',
       'packages/sandbox/public',

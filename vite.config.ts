@@ -11,6 +11,7 @@ export const sourceAliases = {
   '@handoff/core': resolve(root, 'packages/core/src/index.ts'),
   '@handoff/react': resolve(root, 'packages/react/src/index.ts'),
   '@handoff/elements': resolve(root, 'packages/elements/src/index.ts'),
+  '@handoff/node': resolve(root, 'packages/node/src/index.ts'),
   '@handoff/sandbox/msw/browser': resolve(root, 'packages/sandbox/src/msw-browser.ts'),
   '@handoff/sandbox/msw/node': resolve(root, 'packages/sandbox/src/msw-node.ts'),
   '@handoff/sandbox/node': resolve(root, 'packages/sandbox/src/node.ts'),
@@ -64,6 +65,7 @@ export default defineConfig({
           environment: 'node',
           include: [
             'packages/core/src/**/*.test.ts',
+            'packages/node/src/**/*.test.ts',
             'packages/sandbox/src/**/*.test.ts',
             'server/src/**/*.test.ts',
             'bench/**/*.test.ts',

@@ -16,11 +16,45 @@ import type {
 
 /**
  * How the browser proves which customer it is: a customer token (`hc_…`) the host app's server
- * obtained, a function that returns one (called before every request, so it may refresh), or
- * the host app's own cookies when the backend is mounted in the host app (embedded mode).
+ * obtained, a function that returns one (called before every request, so it may refresh), the
+ * URL of the host app's own endpoint that mints one (`tokenFromUrl`: serializable, so a React
+ * Server Component can pass it), or the host app's own cookies when the backend is mounted in the
+ * host app (embedded mode).
  */
 export type HandoffAuth =
-  { token: string } | { getToken: () => string | Promise<string> } | { credentials: 'include' };
+  | { token: string }
+  | { getToken: () => string | Promise<string> }
+  | { tokenUrl: string }
+  | { credentials: 'include' };
+
+/** A token fetched from `tokenUrl` is fetched again this long before it expires. */
+const TOKEN_RENEW_MARGIN_MS = 30_000;
+
+/**
+ * A `getToken` over the host app's own endpoint, which answers the signed-in customer's
+ * `{ token, expiresAt }` (as `POST /v1/customer-sessions` does) to a GET with the page's cookies.
+ * The token is kept until 30 s before it expires, so prefetched links stay usable, and one
+ * request serves every caller waiting for it.
+ *
+ * @example
+ * const getToken = tokenFromUrl('/api/handoff-token');
+ */
+export function tokenFromUrl(tokenUrl: string, fetchImpl?: typeof fetch): () => Promise<string> {
+  let kept: { value: string; usableUntil: number } | undefined;
+  let promise: Promise<string> | undefined;
+  // A refusal answers `{error}`, not a token: the client then reports "no customer token", and
+  // the next call asks again (an unreadable expiry keeps nothing either).
+  return () =>
+    kept && Date.now() < kept.usableUntil
+      ? Promise.resolve(kept.value)
+      : (promise ??= (fetchImpl ?? fetch)(tokenUrl, { credentials: 'same-origin', cache: 'no-store' })
+          .then((response) => response.json())
+          .then(({ token, expiresAt }: { token: string; expiresAt: string }) => {
+            kept = { value: token, usableUntil: Date.parse(expiresAt) - TOKEN_RENEW_MARGIN_MS };
+            return token;
+          })
+          .finally(() => (promise = undefined)));
+}
 
 export interface HandoffClientOptions {
   /** Where the Handoff backend is mounted: an absolute http(s) URL or a path such as `/handoff`. */
@@ -87,15 +121,16 @@ function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
       `Handoff: \`url\` must be an absolute http(s) URL or a path starting with "/", got ${JSON.stringify(url)}.`,
     );
   }
-  const { token, getToken, credentials } = (auth ?? {}) as Record<string, unknown>;
+  const { token, getToken, tokenUrl, credentials } = (auth ?? {}) as Record<string, unknown>;
   if (
-    [token, getToken, credentials].filter((v) => v !== undefined).length !== 1 ||
+    [token, getToken, tokenUrl, credentials].filter((v) => v !== undefined).length !== 1 ||
     (token !== undefined && !(typeof token === 'string' && token)) ||
     (getToken !== undefined && typeof getToken !== 'function') ||
+    (tokenUrl !== undefined && !(isHttpUrl(tokenUrl) || /^\/(?!\/)/.test(String(tokenUrl)))) ||
     (credentials !== undefined && credentials !== 'include')
   ) {
     throw new TypeError(
-      'Handoff: pass exactly one of `token` (a non-empty string), `getToken` (a function) or `credentials: "include"`.',
+      'Handoff: pass exactly one of `token` (a non-empty string), `getToken` (a function), `tokenUrl` (an http(s) URL or a path starting with "/") or `credentials: "include"`.',
     );
   }
 }
@@ -110,9 +145,12 @@ function checkOptions({ url, auth }: Partial<HandoffClientOptions>): void {
  */
 export function createHandoffClient(options: HandoffClientOptions): HandoffClient {
   if (process.env.NODE_ENV !== 'production') checkOptions(options ?? {});
-  const { token, getToken, credentials } = options.auth as Partial<
-    { token: string } & { getToken: () => string | Promise<string> } & { credentials: 'include' }
+  const { token, tokenUrl, credentials, ...rest } = options.auth as Partial<
+    { token: string } & { getToken: () => string | Promise<string> } & { tokenUrl: string } & {
+      credentials: 'include';
+    }
   >;
+  const getToken = tokenUrl ? tokenFromUrl(tokenUrl, options.fetch) : rest.getToken;
   const base = options.url.replace(/\/+$/, '');
   // The token each answer was fetched with, for `isCurrent`.
   const fetchedWith = new WeakMap<object, unknown>();

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'conflict'
+  | 'idempotency_key_in_progress'
+  | 'idempotency_key_reused'
   | 'provider_not_configured'
   | 'provider_error'
   | 'provider_timeout'

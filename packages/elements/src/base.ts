@@ -64,7 +64,7 @@ export abstract class HandoffElement<
   State extends string = 'idle' | 'loading' | 'error',
 > extends Base {
   /**
-   * A ready client for this element; otherwise the `url` + `token` attributes, then
+   * A ready client for this element; otherwise the `url` + `token` (or `token-url`) attributes, then
    * `Handoff.configure`. Declared only: a field initialiser would wipe a value the page set
    * before the element was defined (upgraded).
    */
@@ -158,9 +158,12 @@ export abstract class HandoffElement<
     let client = this.client;
     const url = this.getAttribute('url');
     const token = this.getAttribute('token');
-    if (!client && url && token) {
-      const id = `${url} ${token}`;
-      if (this.#own?.[0] !== id) this.#own = [id, createHandoffClient({ url, auth: { token } })];
+    const tokenUrl = this.getAttribute('token-url');
+    if (!client && url && (token || tokenUrl)) {
+      const id = `${url} ${token} ${tokenUrl}`;
+      if (this.#own?.[0] !== id) {
+        this.#own = [id, createHandoffClient({ url, auth: token ? { token } : { tokenUrl: tokenUrl! } })];
+      }
       client = this.#own[1];
     }
     client ??= configuredClient();

@@ -3,7 +3,10 @@ import { createHandoffClient, type HandoffAuth, type HandoffClient } from '@hand
 /** `Handoff.configure(…)`: where the backend is and how the page proves which customer it is. */
 export type HandoffConfig =
   | ({ url: string; fetch?: typeof fetch } & (
-      { token: string } | { getToken: () => string | Promise<string> } | { credentials: 'include' }
+      | { token: string }
+      | { getToken: () => string | Promise<string> }
+      | { tokenUrl: string }
+      | { credentials: 'include' }
     ))
   | { client: HandoffClient };
 

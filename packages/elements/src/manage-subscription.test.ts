@@ -228,6 +228,31 @@ describe('<handoff-manage-subscription>', () => {
       vi.unstubAllGlobals();
     }
   });
+  it('takes its token from its token-url attribute', async () => {
+    const fetch = vi.fn(async (input: RequestInfo | URL) =>
+      Response.json(
+        String(input) === '/api/handoff-token'
+          ? { token: 'hc_minted', expiresAt: new Date(Date.now() + 600_000).toISOString() }
+          : { url: 'https://portal.test/own', expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      ),
+    );
+    vi.stubGlobal('fetch', fetch);
+    try {
+      const el = element(
+        'provider="okepay" url="https://pay.test" token-url="/api/handoff-token" prefetch="false"',
+      );
+      el.button!.click();
+      await vi.waitFor(() => expect(tab.location.replace).toHaveBeenCalledWith('https://portal.test/own'));
+      const calls = fetch.mock.calls as unknown as Array<[string, RequestInit]>;
+      expect(calls.map(([url]) => url)).toEqual([
+        '/api/handoff-token',
+        'https://pay.test/v1/okepay/login-link',
+      ]);
+      expect((calls[1]![1].headers as Record<string, string>).Authorization).toBe('Bearer hc_minted');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
 
 describe('<handoff-manage-subscription> prefetch', () => {

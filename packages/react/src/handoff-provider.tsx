@@ -6,8 +6,17 @@ export interface HandoffProviderProps {
   url?: string;
   /** A customer token (`hc_…`) from the host app's server. */
   token?: string;
-  /** Returns a fresh customer token; called before every request. May change between renders. */
+  /**
+   * Returns a customer token; called before every request. May change between renders. Return a
+   * kept token until it nearly expires: minting a new one on every call defeats prefetch.
+   */
   getToken?: () => string | Promise<string>;
+  /**
+   * The host app's own endpoint answering `{ token, expiresAt }` for the signed-in customer
+   * (fetched with the page's cookies, kept until shortly before it expires). A string, so a
+   * Server Component can pass it.
+   */
+  tokenUrl?: string;
   /** `"include"`: authenticate with the host app's cookies (backend embedded in the host app). */
   credentials?: 'include';
   /** The same choice as one object, as `createHandoffClient` takes it. */
@@ -29,7 +38,7 @@ const HandoffContext = createContext<HandoffClient | null>(null);
  * </HandoffProvider>
  */
 export function HandoffProvider({ url, client, auth, children, ...flat }: HandoffProviderProps): ReactNode {
-  const { token, getToken, credentials } = (auth ?? flat) as HandoffProviderProps;
+  const { token, getToken, tokenUrl, credentials } = (auth ?? flat) as HandoffProviderProps;
   // The latest getToken, so an inline arrow function does not rebuild the client on every render.
   const latest = useRef(getToken);
   useEffect(() => {
@@ -43,12 +52,13 @@ export function HandoffProvider({ url, client, auth, children, ...flat }: Handof
         url: url as string,
         auth: {
           token,
+          tokenUrl,
           credentials,
           // Anything but a function is passed on as is, for the client to refuse it by name.
           getToken: kind === 'function' ? () => latest.current!() : latest.current,
         } as HandoffAuth,
       }),
-    [client, url, token, credentials, kind],
+    [client, url, token, tokenUrl, credentials, kind],
   );
   return <HandoffContext.Provider value={value}>{children}</HandoffContext.Provider>;
 }

@@ -1,8 +1,17 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { CustomerIdentity, CustomerSessionRequest, CustomerSessionResponse } from '@handoff/core';
 import { errorResponses } from '../auth/error-schema.ts';
+import {
+  hashIdempotencyKey,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_WINDOW_MS,
+  openToken,
+  requestFingerprint,
+  sealToken,
+} from '../auth/idempotency.ts';
 import { accountWithPermission, requireSession } from '../auth/session.ts';
 import type { AppEnv, Deps } from '../context.ts';
+import { ApiError } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
 
 /** 2Checkout subscription references: letters, digits, dash and underscore. */
@@ -73,6 +82,19 @@ export const CustomerSessionResponseSchema = z
   })
   .openapi('CustomerSessionResponse') satisfies z.ZodType<CustomerSessionResponse>;
 
+export const IdempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY, 'must be 1-255 printable ASCII characters')
+    .optional()
+    .openapi({
+      description:
+        'Any unique value (a UUID): a retry with the same key and body within 24 hours answers the same ' +
+        'session (same token, same expiresAt); the same key with another body is refused with 422.',
+      example: '5f0c8a52-8a53-4d4e-9a5c-1f0f2b6f7f21',
+    }),
+});
+
 export const RevokeCustomerSessionSchema = z
   .strictObject({ token: z.string().min(1).max(200).openapi({ description: 'The customer token (hc_…).' }) })
   .openapi('RevokeCustomerSession');
@@ -94,14 +116,17 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     security: [{ sessionToken: [] }],
     middleware: requireSession(deps, 'customer-sessions:create'),
     request: {
+      headers: IdempotencyHeadersSchema,
       body: { required: true, content: { 'application/json': { schema: CustomerSessionRequestSchema } } },
     },
     responses: {
       201: {
-        description: 'The customer token and when it expires',
+        description:
+          'The customer token and when it expires (the same again for a retry with the same Idempotency-Key, ' +
+          'then with `Idempotent-Replayed: true`)',
         content: { 'application/json': { schema: CustomerSessionResponseSchema } },
       },
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(400, 401, 403, 409, 422),
     },
   });
 
@@ -109,15 +134,79 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     const principal = c.get('apiPrincipal');
     const body = c.req.valid('json');
     const membership = accountWithPermission(principal, body.accountId, 'customer-sessions:create');
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
     const ttl = body.ttlSeconds ?? deps.config.customerSessionTtlSeconds;
-    const expiresAt = new Date(deps.now().getTime() + ttl * 1000);
-    const created = await deps.store.customerSessions.create({
-      accountId: membership.account.id,
-      customer: body.customer,
-      expiresAt,
-      createdBy: principal.user.id,
-      apiKeyId: principal.session.apiKeyId,
-    });
+    const create = () =>
+      deps.store.customerSessions.create({
+        accountId: membership.account.id,
+        customer: body.customer,
+        expiresAt: new Date(deps.now().getTime() + ttl * 1000),
+        createdBy: principal.user.id,
+        apiKeyId: principal.session.apiKeyId,
+      });
+    c.header('Cache-Control', 'no-store');
+
+    let created: { token: string; sessionId: string; expiresAt: string };
+    if (idempotencyKey === undefined) {
+      created = await create();
+    } else {
+      const userId = principal.user.id;
+      const keyHash = hashIdempotencyKey(idempotencyKey);
+      const scope = String(userId);
+      const requestHash = requestFingerprint(body);
+      const kept = await deps.store.idempotencyKeys.claim({
+        userId,
+        keyHash,
+        requestHash,
+        since: new Date(deps.now().getTime() - IDEMPOTENCY_WINDOW_MS),
+      });
+      if (kept) {
+        if (kept.requestHash !== requestHash) {
+          throw new ApiError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was used with a different request body; use a new key for a new request.',
+          );
+        }
+        if (!kept.answer) {
+          throw new ApiError(
+            409,
+            'idempotency_key_in_progress',
+            'A request with this Idempotency-Key is still being answered; retry in a moment.',
+            { headers: { 'Retry-After': '1' } },
+          );
+        }
+        // Same key hash and user, yet the key does not open it: only a corrupted record does that.
+        const token = openToken(kept.answer.sealedToken, idempotencyKey, scope);
+        if (token === null) throw new Error('An idempotency record does not open with its key.');
+        await deps.store.audit.record({
+          action: 'customer_session.replay',
+          outcome: 'success',
+          accountId: membership.account.id,
+          userId,
+          customerId: body.customer.id,
+          clientIp: clientIp(c, deps.config.trustProxy),
+          detail: kept.answer.sessionId,
+        });
+        c.header('Idempotent-Replayed', 'true');
+        return c.json({ token, expiresAt: kept.answer.expiresAt }, 201);
+      }
+      try {
+        created = await create();
+        await deps.store.idempotencyKeys.complete({
+          userId,
+          keyHash,
+          answer: {
+            sessionId: created.sessionId,
+            sealedToken: sealToken(created.token, idempotencyKey, scope),
+            expiresAt: created.expiresAt,
+          },
+        });
+      } catch (err) {
+        await deps.store.idempotencyKeys.release({ userId, keyHash });
+        throw err;
+      }
+    }
     await deps.store.audit.record({
       action: 'customer_session.create',
       outcome: 'success',
@@ -127,7 +216,6 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
       clientIp: clientIp(c, deps.config.trustProxy),
       detail: created.sessionId,
     });
-    c.header('Cache-Control', 'no-store');
     return c.json({ token: created.token, expiresAt: created.expiresAt }, 201);
   });
 

@@ -166,7 +166,14 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
       );
     }
   }
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
+  // Migrations are independent of each other and numbered as they are planned, so a database may
+  // meet a lower number after a higher one (0003 merged after 0005 ran): apply it then.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(dialect),
+    migrationTableSchema,
+    allowUnorderedMigrations: true,
+  });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((r) => r.status === 'Error');
   if (error !== undefined) {

@@ -282,6 +282,34 @@ function connections(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * `Idempotency-Key` on `POST /v1/customer-sessions`: one row per API user and key, kept a day.
+ * The answer is stored sealed (see `auth/idempotency.ts`), so a retry gets the same token back.
+ */
+function idempotencyKeys(dialect: SqlDialect): Migration {
+  const ts = dialect === 'postgres' ? 'timestamptz' : 'text';
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('key_hash', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'text')
+        .addColumn('sealed_token', 'text')
+        .addColumn('expires_at', ts)
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['user_id', 'key_hash'])
+        .execute();
+      await db.schema
+        .createIndex('idempotency_keys_created_at')
+        .on('idempotency_keys')
+        .column('created_at')
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     getMigrations: () =>
@@ -289,6 +317,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_customer_sessions_api_key': customerSessionsApiKey,
         '0003_connections': connections(dialect),
+        '0005_idempotency_keys': idempotencyKeys(dialect),
       }),
   };
 }

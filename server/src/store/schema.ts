@@ -103,6 +103,20 @@ export interface PaybisAuthKeysTable {
   created_at: Timestamp;
 }
 
+/** `Idempotency-Key` records of `POST /v1/customer-sessions` (see `store/idempotency-keys.ts`). */
+export interface IdempotencyKeysTable {
+  user_id: number;
+  /** SHA-256 hex of the key: the key itself is what the sealed token is encrypted under. */
+  key_hash: string;
+  /** SHA-256 hex of the canonical request body. */
+  request_hash: string;
+  /** The three answer columns stay null while the first request is still being answered. */
+  session_id: string | null;
+  sealed_token: string | null;
+  expires_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at: Timestamp;
@@ -145,6 +159,7 @@ export interface Database {
   paybis_auth_keys: PaybisAuthKeysTable;
   audit_log: AuditLogTable;
   provider_connections: ProviderConnectionsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** Both drivers' timestamp shapes as ISO 8601 UTC. */

@@ -12,6 +12,7 @@ import {
   sameHash,
 } from '../auth/tokens.ts';
 import { createConnectionStore } from './connections.ts';
+import { createIdempotencyKeys } from './idempotency-keys.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -615,6 +616,7 @@ export function createSqlStore(
     },
 
     connections: createConnectionStore(db, nowIso),
+    idempotencyKeys: createIdempotencyKeys(db, now),
 
     async purgeExpired(before) {
       const cutoff = before.toISOString();
@@ -623,7 +625,8 @@ export function createSqlStore(
         .deleteFrom('customer_sessions')
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
-      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows);
+      const idempotency = await store.idempotencyKeys.purge(before);
+      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + idempotency;
     },
 
     close: options.destroy,

@@ -54,6 +54,11 @@ export interface Store {
   readonly sessions: Sessions;
   readonly connections: ProviderConnections;
   /** Deletes API and customer sessions that expired before `before`; returns how many. */
+  readonly idempotencyKeys: IdempotencyKeys;
+  /**
+   * Deletes API and customer sessions that expired before `before`, and idempotency records made
+   * before it; returns how many.
+   */
   purgeExpired(before: Date): Promise<number>;
   close(): Promise<void>;
 }
@@ -251,6 +256,38 @@ export interface ProviderConnections {
   replaceCiphertexts(id: string, version: number, secrets: Record<string, string>): Promise<boolean>;
   /** True when a connection was removed. */
   remove(accountId: string, provider: string): Promise<boolean>;
+/** What an `Idempotency-Key` answered: the customer session, its token sealed under the key. */
+export interface IdempotencyAnswer {
+  sessionId: string;
+  sealedToken: string;
+  expiresAt: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  createdAt: string;
+  /** Null while the request that claimed the key is still being answered. */
+  answer: IdempotencyAnswer | null;
+}
+
+/** `Idempotency-Key` records, one per API user and key (see `auth/idempotency.ts`). */
+export interface IdempotencyKeys {
+  /**
+   * Claims the key for a request. Null: claimed now, so the caller answers, then calls `complete`
+   * (or `release` when it fails). Otherwise the record another request made, unless it was made
+   * before `since`: such a record is forgotten and the key claimed anew.
+   */
+  claim(input: {
+    userId: number;
+    keyHash: string;
+    requestHash: string;
+    since: Date;
+  }): Promise<IdempotencyRecord | null>;
+  complete(input: { userId: number; keyHash: string; answer: IdempotencyAnswer }): Promise<void>;
+  /** Drops an unanswered claim, so that a retry of a failed request can run. */
+  release(input: { userId: number; keyHash: string }): Promise<void>;
+  /** Deletes records made before `createdBefore`; returns how many. */
+  purge(createdBefore: Date): Promise<number>;
 }
 
 /** A uniqueness or reference rule refused the write (duplicate id, unknown account or role). */
