@@ -256,6 +256,8 @@ export interface ProviderConnections {
   replaceCiphertexts(id: string, version: number, secrets: Record<string, string>): Promise<boolean>;
   /** True when a connection was removed. */
   remove(accountId: string, provider: string): Promise<boolean>;
+}
+
 /** What an `Idempotency-Key` answered: the customer session, its token sealed under the key. */
 export interface IdempotencyAnswer {
   sessionId: string;
