@@ -90,7 +90,12 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
       const pool = new pg.Pool({
         connectionString: options.url,
         max: options.maxConnections ?? 10,
-        ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+        // Parallel plans buy nothing for these small indexed queries, and a parallel worker can
+        // fail to find a schema created moments before ("schema … does not exist").
+        options: [
+          ...(schema !== undefined ? [`-c search_path=${schema}`] : []),
+          '-c max_parallel_workers_per_gather=0',
+        ].join(' '),
       });
       dialect = new PostgresDialect({ pool });
       sqlDialect = 'postgres';
@@ -174,7 +179,14 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     migrationTableSchema,
     allowUnorderedMigrations: true,
   });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely's table introspection checks the privileges of every schema in the database; one that
+  // another client drops meanwhile fails that check with invalid_schema_name. Nothing was applied
+  // then, so looking again is safe.
+  for (let attempt = 1; attempt < 5 && isDroppedSchemaRace(outcome.error); attempt++) {
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results = [] } = outcome;
   const failed = results.find((r) => r.status === 'Error');
   if (error !== undefined) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -183,6 +195,10 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     });
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+function isDroppedSchemaRace(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000';
 }
 
 export { StoreConflictError } from './types.ts';
