@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openToken, sealToken, requestFingerprint } from '../auth/idempotency.ts';
 import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
+import { openStore } from '../store/index.ts';
 import { forEachStore } from '../store/test-stores.ts';
 
 const customer = { id: 'cust-1', email: 'jane@example.com', okepayContactId: 4711 };
@@ -142,6 +143,27 @@ forEachStore('POST /v1/customer-sessions with Idempotency-Key', ({ open, openPai
     now.at = new Date('2030-01-03T00:00:00.000Z');
     await store.purgeExpired(new Date(now.at.getTime() - 86_400_000));
     expect(await store.db.selectFrom('idempotency_keys').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the Idempotency-Key header and the 409 and 422 answers', async () => {
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    try {
+      const doc = (await (await testApp(store).request('/openapi.json')).json()) as {
+        paths: Record<
+          string,
+          { post: { parameters?: Array<{ name: string; in: string }>; responses: object } }
+        >;
+      };
+      const operation = doc.paths['/v1/customer-sessions']!.post;
+      expect(operation.parameters).toContainEqual(
+        expect.objectContaining({ name: 'idempotency-key', in: 'header' }),
+      );
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
+    } finally {
+      await store.close();
+    }
   });
 });
 
