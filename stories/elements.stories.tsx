@@ -1,20 +1,20 @@
 import type { LinkResponse, PaybisSessionResponse } from '@handoff/core';
-import { configure } from '@handoff/elements';
-import { createSandbox } from '@handoff/sandbox';
-import { sandboxHandlers } from '@handoff/sandbox/msw/browser';
+import { configure, defineHandoffElements } from '@handoff/elements';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import { createElement, useEffect, useRef } from 'react';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import { PAYBIS_WIDGET, paybisOverlay, paybisWidgetScript } from './support/paybis-sandbox.ts';
 
 /**
  * The custom elements for pages without React, `<handoff-manage-subscription>` and
  * `<handoff-paybis-launcher>`, here rendered from React only to place them in the story. The
- * backend is answered by MSW; links point at a stand-in provider page served by Storybook.
+ * backend is answered by MSW; links point at a stand-in provider page served by Storybook, and
+ * the Paybis widget comes from the local sandbox stand-in: no story needs the network.
  */
 
 const BACKEND = 'https://handoff.example.test';
-const WIDGET = 'https://widget.sandbox.paybis.com';
+const WIDGET = PAYBIS_WIDGET;
 
 function link(query: Record<string, string>): LinkResponse {
   const url = new URL('provider-page.html', document.baseURI);
@@ -25,9 +25,17 @@ function link(query: Record<string, string>): LinkResponse {
 const okepayLink: HttpHandler = http.post(`${BACKEND}/v1/okepay/login-link`, () =>
   HttpResponse.json(link({ provider: 'okepay', token: 'one-time' })),
 );
-const twocheckoutSso: HttpHandler = http.post(`${BACKEND}/v1/2checkout/sso`, () =>
-  HttpResponse.json(link({ provider: '2checkout', token: 'one-time' })),
-);
+// Like the backend, refuses a request without a subscription (production builds of the elements
+// leave that check to it; development builds refuse before asking).
+const twocheckoutSso: HttpHandler = http.post(`${BACKEND}/v1/2checkout/sso`, async ({ request }) => {
+  const body = (await request.json()) as { subscriptionReference?: unknown };
+  return typeof body.subscriptionReference === 'string'
+    ? HttpResponse.json(link({ provider: '2checkout', token: 'one-time' }))
+    : HttpResponse.json(
+        { error: { code: 'bad_request', message: 'subscriptionReference: Required' } },
+        { status: 400 },
+      );
+});
 const paybisSession: HttpHandler = http.post(`${BACKEND}/v1/paybis/session`, () =>
   HttpResponse.json({
     requestId: 'story-request',
@@ -82,15 +90,13 @@ const meta = {
       },
     },
     msw: {
-      handlers: [
-        okepayLink,
-        twocheckoutSso,
-        paybisSession,
-        ...sandboxHandlers(createSandbox(), { includeBaseUrl: false }),
-      ],
+      handlers: [okepayLink, twocheckoutSso, paybisSession, ...paybisWidgetScript],
     },
   },
   beforeEach: () => {
+    // Called, not left to the import: the package is free of side effects, so a bundler may drop
+    // a module-level call of a module it imports only `configure` from.
+    defineHandoffElements();
     configure({ url: BACKEND, token: 'hc_story_customer' });
   },
   args: {
@@ -168,7 +174,7 @@ export const BadAttribute: Story = {
   play: async ({ args, canvasElement }) => {
     const button = within(canvasElement).getByRole('button', { name: 'Manage licence' });
     await userEvent.click(button);
-    await expect(button).toHaveAttribute('data-state', 'error');
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'));
     await waitFor(() =>
       expect(args.onError).toHaveBeenCalledWith({
         error: expect.objectContaining({ code: 'bad_request' }),
@@ -186,7 +192,16 @@ export const PaybisOverlay: Story = {
       flow: 'buyCrypto',
       'currency-code-from': 'EUR',
       'currency-code-to': 'BTC',
+      'close-on-complete': '',
     },
     label: 'Buy crypto',
+  },
+  play: async ({ args, canvasElement }) => {
+    const button = within(canvasElement).getByRole('button', { name: 'Buy crypto' });
+    await userEvent.click(button);
+    await waitFor(() => expect(paybisOverlay(canvasElement.ownerDocument)).not.toBeNull());
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'open'));
+    await waitFor(() => expect(args.onWidgetEvent).toHaveBeenCalledWith({ name: 'loaded' }));
+    await expect(args.onError).not.toHaveBeenCalled();
   },
 };

@@ -8,7 +8,7 @@ import {
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import type { ComponentType } from 'react';
-import { expect, fn, userEvent, within } from 'storybook/test';
+import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 
 /**
  * The Handoff backend is answered by MSW (`parameters.msw.handlers`). Its links point at a
@@ -126,7 +126,8 @@ export const ProviderError: Story = {
   play: async ({ args, canvasElement }) => {
     const button = within(canvasElement).getByRole('button', { name: 'Manage subscription' });
     await userEvent.click(button);
-    await expect(button).toHaveAttribute('data-state', 'error');
+    // The answer comes after the click: wait for it rather than read the state at once.
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'));
     await expect(args.onError).toHaveBeenCalledWith(
       expect.objectContaining({ code: 'provider_error', status: 502 }),
     );
@@ -208,7 +209,7 @@ function expectTwoCheckoutError(code: string, status: number): Story['play'] {
   return async ({ args, canvasElement }) => {
     const button = within(canvasElement).getByRole('button', { name: 'Update card' });
     await userEvent.click(button);
-    await expect(button).toHaveAttribute('data-state', 'error');
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'));
     await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code, status }));
   };
 }

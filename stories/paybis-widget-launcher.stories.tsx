@@ -1,20 +1,24 @@
 import type { PaybisSessionResponse } from '@handoff/core';
 import { HandoffProvider, PaybisWidgetLauncher } from '@handoff/react';
-import { createSandbox } from '@handoff/sandbox';
-import { sandboxHandlers } from '@handoff/sandbox/msw/browser';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { delay, http, HttpResponse, type HttpHandler } from 'msw';
 import { useRef } from 'react';
-import { expect, fn, userEvent, within } from 'storybook/test';
+import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import {
+  PAYBIS_WIDGET,
+  paybisOverlay,
+  paybisWidgetDocument,
+  paybisWidgetScript,
+} from './support/paybis-sandbox.ts';
 
 /**
- * The backend is answered by MSW; the Paybis Web SDK script comes from the Handoff sandbox (also
- * through MSW). The widget page inside the overlay is a hosted page: MSW lets navigations through,
- * so it shows only when the widget host is reachable (run the sandbox over HTTP, or `npm start`).
+ * The backend is answered by MSW; the Paybis Web SDK script is the Handoff sandbox's (also
+ * through MSW), and the widget page it frames is a stand-in of the sandbox page served by
+ * Storybook itself: every story works with no network.
  */
 
 const BACKEND = 'https://handoff.example.test';
-const WIDGET = 'https://widget.sandbox.paybis.com';
+const WIDGET = PAYBIS_WIDGET;
 
 const LOGGED_IN: PaybisSessionResponse = {
   requestId: 'story-request',
@@ -30,8 +34,7 @@ const FIRST_SESSION: PaybisSessionResponse = {
   scriptUrl: `${WIDGET}/partner-exchange-widget.js`,
 };
 
-/** Serves the real sandbox SDK script for the widget host. */
-const widgetScript: HttpHandler[] = sandboxHandlers(createSandbox(), { includeBaseUrl: false });
+const widgetScript = paybisWidgetScript;
 
 const session = (body: PaybisSessionResponse): HttpHandler[] => [
   http.post(`${BACKEND}/v1/paybis/session`, () => HttpResponse.json(body)),
@@ -106,11 +109,30 @@ export const OverlayOpen: Story = {
   play: async ({ canvasElement, args }) => {
     const button = within(canvasElement).getByRole('button', { name: 'Buy crypto' });
     await userEvent.click(button);
-    await expect(
-      await within(canvasElement.ownerDocument.body).findByRole('dialog', { name: 'Paybis' }),
-    ).toBeVisible();
-    await expect(button).toHaveAttribute('data-state', 'open');
+    await waitFor(() => expect(paybisOverlay(canvasElement.ownerDocument)).toBeVisible());
+    await expect(paybisOverlay(canvasElement.ownerDocument)).toHaveAccessibleName('Paybis');
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'open'));
     await expect(args.onError).not.toHaveBeenCalled();
+  },
+};
+
+/**
+ * `closeOnComplete`: once the customer completed a purchase the overlay closes by itself, after
+ * `onComplete`; `onClose` follows and the button is idle again.
+ */
+export const CloseOnComplete: Story = {
+  args: { mode: 'overlay', closeOnComplete: true },
+  play: async ({ canvasElement, args }) => {
+    const document = canvasElement.ownerDocument;
+    const button = within(canvasElement).getByRole('button', { name: 'Buy crypto' });
+    await userEvent.click(button);
+    await waitFor(() => expect(paybisWidgetDocument(document)).not.toBeNull());
+    const widget = within(paybisWidgetDocument(document)!.body);
+    await userEvent.click(await widget.findByRole('button', { name: 'Buy' }));
+    await waitFor(() => expect(args.onComplete).toHaveBeenCalled());
+    await waitFor(() => expect(paybisOverlay(document)).toBeNull());
+    await expect(args.onClose).toHaveBeenCalled();
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'idle'));
   },
 };
 
@@ -184,7 +206,7 @@ export const Forbidden: Story = {
   play: async ({ canvasElement, args }) => {
     const button = within(canvasElement).getByRole('button');
     await userEvent.click(button);
-    await expect(await within(canvasElement).findByRole('button')).toHaveAttribute('data-state', 'error');
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'));
     await expect(args.onError).toHaveBeenCalled();
   },
 };
@@ -192,9 +214,12 @@ export const Forbidden: Story = {
 /** Error: Paybis refused or timed out (502 / 504 from the backend). */
 export const ProviderDown: Story = {
   parameters: { msw: { handlers: backendError(502, 'provider_error', 'Paybis: could not be reached') } },
-  play: async ({ canvasElement }) => {
-    await userEvent.click(within(canvasElement).getByRole('button'));
-    await expect(await within(canvasElement).findByRole('button')).toHaveAttribute('data-state', 'error');
+  play: async ({ canvasElement, args }) => {
+    const button = within(canvasElement).getByRole('button');
+    await userEvent.click(button);
+    // The answer comes after the click: wait for it rather than read the state at once.
+    await waitFor(() => expect(button).toHaveAttribute('data-state', 'error'));
+    await expect(args.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'provider_error' }));
   },
 };
 

@@ -138,8 +138,9 @@ describe('the one-file script build', () => {
   });
 
   it('stays small', () => {
-    // Core (client, opener, Paybis launcher, script loader) plus the elements, minified and gzipped.
-    expect(gzipSync(script).length).toBeLessThan(5_200);
+    // Core (client, action model, opener, the Paybis widget code inlined: one file cannot load a
+    // chunk) plus the elements, minified and gzipped. Issue 18's target, 4.4 kB, is not met yet.
+    expect(gzipSync(script).length).toBeLessThan(5_700);
   });
 
   it('defines the elements and Handoff.configure for a page that includes it with a <script> tag', () =>

@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkResponse } from '@handoff/core';
 import { startDemo, type Demo } from './demo/demo.ts';
-import { launchChromium } from './support/browser.ts';
+import { artifact, launchChromium } from './support/browser.ts';
 
 /**
  * The first end-to-end path: on the demo host page, the customer clicks "Manage subscription",
@@ -39,6 +39,9 @@ describe('OkePay "Manage subscription" on the demo page', () => {
       expect(await portal.getByTestId('portal-contact-id').textContent()).toBe('1001');
       expect(await portal.getByTestId('portal-contact-name').textContent()).toBe('Ada Lovelace');
       expect(await portal.getByTestId('portal-subscriptions').textContent()).toContain('Pro plan');
+      // Says it is a sandbox, and is kept for a person to look at.
+      expect(await portal.getByTestId('sandbox-label').textContent()).toBe('Sandbox');
+      await portal.screenshot({ path: artifact('okepay-portal.png'), fullPage: true });
       // The login token is spent and does not stay in the address bar.
       expect(portal.url()).not.toContain('login-token');
       await expect.poll(() => button.getAttribute('data-state')).toBe('idle');

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaybisSessionResponse } from '@handoff/core';
 import { startDemo, type Demo } from './demo/demo.ts';
-import { launchChromium } from './support/browser.ts';
+import { artifact, launchChromium } from './support/browser.ts';
 
 /**
  * Paybis passwordless launch on the demo page: the first launch links the customer's auth key to
@@ -50,11 +50,43 @@ describe('Paybis widget on the demo page', () => {
     await widget.getByTestId('paybis-otp-submit').click();
     expect(await widget.getByTestId('paybis-user-email').first().textContent()).toBe('ada@example.com');
 
+    await page.screenshot({ path: artifact('paybis-overlay-signed-in.png') });
     await widget.getByTestId('paybis-complete').click();
-    // The widget's `completed` event reaches the page's onComplete callback.
+    // The widget's `completed` event reaches the page's onComplete callback, and with
+    // closeOnComplete the overlay closes by itself.
     await page.getByTestId('purchase-completed').waitFor();
-    await page.getByRole('button', { name: 'Close Paybis' }).click();
     await expect.poll(() => page.locator('iframe').count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps its close button visible whatever the host page styles, and closes on Escape from inside', async () => {
+    const page = await context.newPage();
+    await page.goto(demo.url);
+    // A host page whose global button rules would hide or restyle an overlay's light-DOM button.
+    await page.addStyleTag({
+      content: 'button { display: none !important; } div { background: red !important; color: red; }',
+    });
+    await page.evaluate(() => {
+      // The launcher itself must stay clickable for the test.
+      const style = document.createElement('style');
+      style.textContent = '[data-mode] { display: inline-block !important; }';
+      document.head.append(style);
+    });
+    await launch(page);
+    const close = page.getByRole('button', { name: 'Close Paybis' });
+    await close.waitFor();
+    expect(await close.isVisible()).toBe(true);
+    const box = await close.boundingBox();
+    expect(box?.width).toBeGreaterThanOrEqual(30);
+    // The email step or, for a customer Paybis knows, the exchange: either way a heading.
+    const heading = page.frameLocator('iframe').locator('h1');
+    await heading.waitFor();
+    await page.screenshot({ path: artifact('paybis-overlay-hostile-host.png') });
+    // Focus inside the widget frame: its keys never reach the host page.
+    await heading.click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('iframe').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-mode="overlay"]').getAttribute('data-state')).toBe('idle');
     await page.close();
   });
 

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TWOCHECKOUT_ACCESS_PAGES, type LinkResponse } from '@handoff/core';
 import { startDemo, type Demo } from './demo/demo.ts';
-import { launchChromium } from './support/browser.ts';
+import { artifact, launchChromium } from './support/browser.ts';
 
 /**
  * 2Checkout single sign-on on the demo (links bound to the caller's IP): every access page lands
@@ -72,6 +72,8 @@ describe('2Checkout myAccount single sign-on', () => {
         await page.getByTestId('myaccount-page').waitFor();
         expect(await page.getByTestId('myaccount-page').textContent()).toBe(accessPage ?? 'home');
         expect(await page.getByTestId('myaccount-customer-email').textContent()).toBe('ada@example.com');
+        expect(await page.getByTestId('sandbox-label').textContent()).toBe('Sandbox');
+        await page.screenshot({ path: artifact(`twocheckout-${accessPage ?? 'home'}.png`), fullPage: true });
 
         // Once only.
         const again = await context.newPage();

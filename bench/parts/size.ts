@@ -1,3 +1,4 @@
+import type { PluginBuild } from 'esbuild';
 import { join } from 'node:path';
 import { gzipSync, constants } from 'node:zlib';
 import { ROOT } from '../lib/stack.ts';
@@ -31,19 +32,19 @@ const APPS: readonly App[] = [
     name: 'ManageSubscriptionButton',
     library: '@handoff/react',
     file: 'handoff-manage-subscription-button.tsx',
-    budgetBytes: 1500,
+    budgetBytes: 2400,
   },
   {
     name: 'PaybisWidgetLauncher',
     library: '@handoff/react',
     file: 'handoff-paybis-widget-launcher.tsx',
-    budgetBytes: 2000,
+    budgetBytes: 2400,
   },
   {
     name: 'all of @handoff/react',
     library: '@handoff/react',
     file: 'handoff-everything.tsx',
-    budgetBytes: 3000,
+    budgetBytes: 3600,
   },
   {
     name: 'MoonPay buy widget',
@@ -70,7 +71,18 @@ const EXTERNAL = ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client']
 
 export const SIZE_METHOD =
   'esbuild bundle of a minimal app (createRoot + the component), ESM, minified, ' +
-  'NODE_ENV=production, react and react-dom external; gzip level 9 (node:zlib)';
+  'NODE_ENV=production, react and react-dom external, first load (code behind a dynamic ' +
+  'import(), such as the Paybis widget code loaded on intent, left out); gzip level 9 (node:zlib)';
+
+/** First load: a dynamically imported module is its own chunk, fetched later, so it is not counted. */
+const loadedOnIntent = {
+  name: 'loaded-on-intent',
+  setup(build: PluginBuild) {
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
 
 /** Builds one minimal app and returns its minified and gzipped sizes. */
 export async function measureApp(file: string): Promise<{
@@ -96,6 +108,7 @@ export async function measureApp(file: string): Promise<{
       '@handoff/core': join(ROOT, 'packages/core/src/index.ts'),
     },
     metafile: true,
+    plugins: [loadedOnIntent],
     logLevel: 'error',
     // The package entry's 'use client' is for React Server Components frameworks; a browser bundle drops it.
     logOverride: { 'unsupported-directive': 'silent' },

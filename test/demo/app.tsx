@@ -162,6 +162,7 @@ function Account() {
               currencyCodeFrom="EUR"
               currencyCodeTo="BTC"
               amount="100.00"
+              closeOnComplete
               onComplete={() => setCompleted(true)}
               onError={setError}
             >

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium; `npx playwright install` cannot download browsers here, and CI installs this one. */
@@ -23,4 +24,11 @@ export async function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS });
+}
+
+/** Where end-to-end tests save what a person should look at (screenshots); not committed. */
+export function artifact(name: string): string {
+  const folder = join(import.meta.dirname, '..', 'artifacts');
+  mkdirSync(folder, { recursive: true });
+  return join(folder, name);
 }

@@ -44,3 +44,17 @@ export class HandoffAbortError extends HandoffError {
     super('aborted', 'Handoff: aborted.');
   }
 }
+
+/**
+ * An option (a React prop, an element attribute) with a value Handoff cannot use: `option` names
+ * it, `expected` says what it takes. Code `bad_request`; nothing is opened or asked for.
+ */
+export class HandoffOptionError extends HandoffError {
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+    readonly received: unknown,
+  ) {
+    super('bad_request', `Handoff: \`${option}\` must be ${expected}, got ${JSON.stringify(received)}.`);
+  }
+}

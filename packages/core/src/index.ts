@@ -3,4 +3,8 @@ export * from './errors.ts';
 export * from './client.ts';
 export * from './open-window.ts';
 export * from './paybis.ts';
+export * from './paybis-widget.ts';
 export * from './prefetch.ts';
+export * from './action.ts';
+export * from './manage-subscription-action.ts';
+export * from './paybis-action.ts';

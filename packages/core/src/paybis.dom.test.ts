@@ -3,13 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { HandoffAbortError, HandoffError, HandoffProviderError } from './errors.ts';
 import type { OpenResult, PendingWindow } from './open-window.ts';
-import {
-  openPaybisWidget,
-  parsePaybisEvent,
-  preparePaybisWidget,
-  type PartnerExchangeWidget,
-  type PaybisWidgetEvent,
-} from './paybis.ts';
+import { preparePaybisWidget, type PaybisWidgetEvent } from './paybis.ts';
+import { openPaybisWidget, parsePaybisEvent, type PartnerExchangeWidget } from './paybis-widget.ts';
 import type { PaybisSessionResponse } from './wire.ts';
 
 const WIDGET_ORIGIN = 'https://widget.sandbox.test';

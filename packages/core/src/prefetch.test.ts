@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPrefetchCache, prefetchEnabled } from './prefetch.ts';
+import { createPrefetchCache } from './prefetch.ts';
 
 interface Link {
   url: string;
@@ -292,7 +292,7 @@ describe('claim', () => {
     c.prefetch('k', async () => link);
     await settle();
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const [ready, answer] = c.claim('k', load, signal());
+    const { ready, answer } = c.claim('k', load, signal());
     expect(ready).toBe(link);
     await expect(answer).resolves.toBe(link);
     expect(load).not.toHaveBeenCalled();
@@ -304,7 +304,7 @@ describe('claim', () => {
     c.prefetch('k', d.load);
     await settle();
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const [ready, answer] = c.claim('k', load, signal());
+    const { ready, answer } = c.claim('k', load, signal());
     expect(ready).toBeUndefined();
     d.resolve({ url: 'https://a.example/1', expiresAt: at(60_000) });
     await expect(answer).resolves.toEqual({ url: 'https://a.example/1', expiresAt: at(60_000) });
@@ -314,7 +314,7 @@ describe('claim', () => {
   it('loads at once, synchronously, when nothing usable is held', async () => {
     const c = cache({ marginMs: 5_000 });
     const load = vi.fn(async () => ({ url: 'https://a.example/2' }));
-    const [firstReady, firstAnswer] = c.claim('k', load, signal());
+    const { ready: firstReady, answer: firstAnswer } = c.claim('k', load, signal());
     expect(load).toHaveBeenCalledTimes(1);
     expect(firstReady).toBeUndefined();
     await expect(firstAnswer).resolves.toEqual({ url: 'https://a.example/2' });
@@ -322,7 +322,7 @@ describe('claim', () => {
     // A stale value in hand is not used: the claim loads afresh.
     c.prefetch('k', async () => ({ url: 'https://a.example/1', expiresAt: at(3_000) }));
     await settle();
-    const [secondReady] = c.claim('k', load, signal());
+    const { ready: secondReady } = c.claim('k', load, signal());
     expect(secondReady).toBeUndefined();
     expect(load).toHaveBeenCalledTimes(2);
   });
@@ -336,7 +336,7 @@ describe('claim', () => {
     c.prefetch('k', async () => alice);
     await settle();
     const same = vi.fn(async (value: Link) => value === alice);
-    const [ready, answer] = c.claim('k', load, signal(), same);
+    const { ready, answer } = c.claim('k', load, signal(), same);
     // Not ready within the click: whose it is is only known once isCurrent answers.
     expect(ready).toBeUndefined();
     await expect(answer).resolves.toBe(alice);
@@ -345,26 +345,10 @@ describe('claim', () => {
 
     c.prefetch('k', async () => alice);
     await settle();
-    const [, other] = c.claim('k', load, signal(), async () => false);
+    const { answer: other } = c.claim('k', load, signal(), async () => false);
     await expect(other).resolves.toBe(bob);
     expect(load).toHaveBeenCalledTimes(1);
     // Used or not, a value fetched ahead is gone once claimed.
     expect(c.takeNow('k')).toBeUndefined();
-  });
-});
-
-describe('prefetchEnabled', () => {
-  it('is on by default for OkePay and Paybis, off when turned off', () => {
-    expect(prefetchEnabled('okepay', undefined)).toBe(true);
-    expect(prefetchEnabled('paybis', undefined)).toBe(true);
-    expect(prefetchEnabled('okepay', false)).toBe(false);
-    expect(prefetchEnabled('paybis', false)).toBe(false);
-  });
-
-  it('is opt-in for 2Checkout, and only with a validity of 30 s or more', () => {
-    expect(prefetchEnabled('2checkout', undefined, 300)).toBe(false);
-    expect(prefetchEnabled('2checkout', true)).toBe(false);
-    expect(prefetchEnabled('2checkout', true, 29)).toBe(false);
-    expect(prefetchEnabled('2checkout', true, 30)).toBe(true);
   });
 });

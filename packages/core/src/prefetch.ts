@@ -1,5 +1,3 @@
-import type { ProviderName } from './wire.ts';
-
 /**
  * Intent prefetch: when the customer shows intent (pointer resting on a button, keyboard focus),
  * the one-time link or token is fetched ahead of the click, so the click opens the provider page
@@ -54,7 +52,7 @@ export interface PrefetchCache<T extends Expiring> {
    * What a click uses: the value for `key` if it has already arrived (`ready`, so the page can
    * open within the click), else the request in flight taken over, else `load` called at once.
    * Synchronous up to the request, so a click can ask before it opens a tab. `answer` settles with
-   * the value or the failure. (A pair rather than an object: the names would cost every page bytes.)
+   * the value or the failure.
    *
    * With `isCurrent` (the client's, when it has a `getToken`) nothing is `ready`: the value
    * fetched ahead is used only once `isCurrent` confirms it was fetched for the customer signed
@@ -65,37 +63,27 @@ export interface PrefetchCache<T extends Expiring> {
     load: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
     isCurrent?: (value: T) => Promise<boolean>,
-  ): [ready: T | undefined, answer: Promise<T>];
+  ): PrefetchClaim<T>;
   /** Forgets what is held, aborting a request in flight. */
   drop(): void;
 }
 
-/** The shortest 2Checkout link validity (seconds) with which prefetching may be turned on. */
-export const TWOCHECKOUT_PREFETCH_MIN_VALIDITY = 30;
-
-/**
- * Whether a button fetches ahead. OkePay links and Paybis sessions live minutes: on unless turned
- * off. 2Checkout links live seconds: only when asked for, with a validity that leaves time to click.
- */
-export const prefetchEnabled = (
-  provider: ProviderName,
-  asked: boolean | undefined,
-  validityTime?: number,
-): boolean =>
-  provider === '2checkout'
-    ? !!asked && (validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY
-    : asked !== false;
+/** What a click claimed: the value in hand, if any, and the answer it waits for either way. */
+export interface PrefetchClaim<T> {
+  ready: T | undefined;
+  answer: Promise<T>;
+}
 
 /**
  * The request fetched ahead: key, outcome, controller, the time (this page's clock) after which
  * its value is not handed out whatever its expiry, and the value once it came.
  */
 interface Slot<T> {
-  k: string;
-  p: Promise<T>;
-  c: AbortController;
-  e: number;
-  v?: T;
+  key: string;
+  promise: Promise<T>;
+  controller: AbortController;
+  usableUntil: number;
+  value?: T;
 }
 
 /**
@@ -115,44 +103,46 @@ export function createPrefetchCache<T extends Expiring>({
 }: PrefetchCacheOptions = {}): PrefetchCache<T> {
   let slot: Slot<T> | undefined;
   // An unparseable expiry counts as expired (NaN compares false).
-  const fresh = ({ e, c }: Slot<T>, { expiresAt }: T) =>
-    !c.signal.aborted && Math.min(e, (expiresAt ? Date.parse(expiresAt) : Infinity) - marginMs) > now();
+  const fresh = ({ usableUntil, controller }: Slot<T>, { expiresAt }: T) =>
+    !controller.signal.aborted &&
+    Math.min(usableUntil, (expiresAt ? Date.parse(expiresAt) : Infinity) - marginMs) > now();
   const drop = () => {
-    slot?.c.abort();
+    slot?.controller.abort();
     slot = undefined;
   };
   const take: PrefetchCache<T>['take'] = (key, signal) => {
-    const s = slot;
-    if (s?.k !== key) return;
+    const held = slot;
+    if (held?.key !== key) return;
     // Claimed: nobody else gets it, and only the taker's signal may still abort it.
     slot = undefined;
-    signal?.addEventListener('abort', () => s.c.abort(signal.reason));
+    signal?.addEventListener('abort', () => held.controller.abort(signal.reason));
     // Checked on delivery: a held value may have aged since it arrived.
-    return s.p.then((value) => (fresh(s, value) ? value : undefined));
+    return held.promise.then((value) => (fresh(held, value) ? value : undefined));
   };
   const takeNow: PrefetchCache<T>['takeNow'] = (key) => {
-    const s = slot;
-    if (s?.k !== key || !s.v) return;
+    const held = slot;
+    if (held?.key !== key || !held.value) return;
     slot = undefined;
-    return fresh(s, s.v) ? s.v : undefined;
+    return fresh(held, held.value) ? held.value : undefined;
   };
 
   return {
     prefetch(key, load, lifeMs) {
-      if (slot?.k === key && !(slot.v && !fresh(slot, slot.v))) return;
+      if (slot?.key === key && !(slot.value && !fresh(slot, slot.value))) return;
       drop();
-      const s = {
-        k: key,
-        c: new AbortController(),
-        e: now() + Math.min(maxAgeMs, (lifeMs || Infinity) - marginMs),
+      const controller = new AbortController();
+      const held = {
+        key,
+        controller,
+        usableUntil: now() + Math.min(maxAgeMs, (lifeMs || Infinity) - marginMs),
+        promise: Promise.resolve(controller.signal).then(load),
       } as Slot<T>;
-      s.p = Promise.resolve(s.c.signal).then(load);
       // Also marks a rejection handled: nobody may ever take it.
-      s.p.then(
-        (value) => (s.v = value),
-        () => slot === s && (slot = undefined),
+      held.promise.then(
+        (value) => (held.value = value),
+        () => slot === held && (slot = undefined),
       );
-      slot = s;
+      slot = held;
     },
 
     take,
@@ -160,14 +150,14 @@ export function createPrefetchCache<T extends Expiring>({
 
     claim(key, load, signal, isCurrent) {
       const ready = isCurrent ? undefined : takeNow(key);
-      return [
+      return {
         ready,
-        ready
+        answer: ready
           ? Promise.resolve(ready)
           : (take(key, signal)?.then(async (value) =>
               value && (!isCurrent || (await isCurrent(value))) ? value : load(signal),
             ) ?? load(signal)),
-      ];
+      };
     },
 
     drop,

@@ -1,21 +1,11 @@
 import {
-  openPending,
-  prefetchEnabled,
-  TWOCHECKOUT_ACCESS_PAGES,
+  manageSubscriptionAction,
   type LinkResponse,
+  type ManageSubscriptionOptions,
   type OpenTarget,
-  type PendingWindow,
   type TwoCheckoutAccessPage,
 } from '@handoff/core';
-import {
-  badAttribute,
-  HandoffElement,
-  prefetchAttribute,
-  type ElementRequest,
-  type HandoffOpenDetail,
-} from './base.ts';
-
-const TAG = 'handoff-manage-subscription';
+import { HandoffElement, prefetchAttribute, type HandoffOpenDetail } from './base.ts';
 
 /**
  * `<handoff-manage-subscription>`: opens the signed-in customer's subscription page at the
@@ -31,72 +21,26 @@ const TAG = 'handoff-manage-subscription';
  * @example
  * <handoff-manage-subscription provider="okepay">Manage subscription</handoff-manage-subscription>
  */
-export class HandoffManageSubscriptionElement extends HandoffElement<LinkResponse> {
+export class HandoffManageSubscriptionElement extends HandoffElement<
+  ManageSubscriptionOptions,
+  LinkResponse
+> {
   protected readonly defaultLabel = 'Manage subscription';
+  protected readonly descriptor = manageSubscriptionAction;
 
-  protected request(): ElementRequest<LinkResponse> {
-    const provider = this.getAttribute('provider');
-    this.#target();
-    if (provider === 'okepay') {
-      return {
-        key: provider,
-        load: (client, signal) => client.okepayLoginLink({ signal }),
-        prefetch: prefetchEnabled(provider, prefetchAttribute(this)),
-      };
-    }
-    if (provider !== '2checkout') throw badAttribute(TAG, 'provider', '"okepay" or "2checkout"', provider);
-    const subscriptionReference = this.getAttribute('subscription-reference')?.trim();
-    if (!subscriptionReference) {
-      throw badAttribute(
-        TAG,
-        'subscription-reference',
-        'a subscription reference',
-        subscriptionReference ?? null,
-      );
-    }
-    const page = this.getAttribute('access-page');
-    if (page !== null && !TWOCHECKOUT_ACCESS_PAGES.includes(page as TwoCheckoutAccessPage)) {
-      throw badAttribute(TAG, 'access-page', `one of ${TWOCHECKOUT_ACCESS_PAGES.join(', ')}`, page);
-    }
-    const validity = this.getAttribute('validity-time');
-    const validityTime = validity === null ? undefined : Number(validity);
-    if (
-      validityTime !== undefined &&
-      !(Number.isInteger(validityTime) && validityTime >= 5 && validityTime <= 300)
-    ) {
-      throw badAttribute(TAG, 'validity-time', 'whole seconds from 5 to 300', validity);
-    }
-    const sso = {
-      subscriptionReference,
-      accessPage: (page ?? undefined) as TwoCheckoutAccessPage | undefined,
-      validityTime,
-    };
+  protected options(): ManageSubscriptionOptions {
+    const provider = this.getAttribute('provider') as ManageSubscriptionOptions['provider'];
+    const validityTime = this.getAttribute('validity-time');
     return {
-      key: JSON.stringify(sso),
-      load: (client, signal) => client.twocheckoutSso(sso, { signal }),
-      prefetch: prefetchEnabled(provider, prefetchAttribute(this), validityTime),
-      life: validityTime && validityTime * 1000,
+      provider,
+      // Only 2Checkout reads these.
+      subscriptionReference: this.getAttribute('subscription-reference') ?? undefined,
+      accessPage: (this.getAttribute('access-page') ?? undefined) as TwoCheckoutAccessPage | undefined,
+      validityTime: validityTime === null ? undefined : Number(validityTime),
+      target: (this.getAttribute('target') ?? undefined) as OpenTarget | undefined,
+      prefetch: prefetchAttribute(this),
+      onOpen: (result) => this.emit<HandoffOpenDetail>('handoff:open', { provider, result }),
+      onError: (error) => this.reportError(error),
     };
-  }
-
-  #target(): OpenTarget {
-    const target = this.getAttribute('target') ?? 'new-tab';
-    if (target !== 'new-tab' && target !== 'same-tab') {
-      throw badAttribute(TAG, 'target', '"new-tab" or "same-tab"', target);
-    }
-    return target;
-  }
-
-  protected prepare(ready: LinkResponse | undefined): PendingWindow {
-    return openPending(this.#target(), undefined, ready?.url);
-  }
-
-  protected async open(link: LinkResponse, pending: PendingWindow | undefined): Promise<void> {
-    const result = pending!.navigate(link.url);
-    this.setState('idle');
-    this.emit<HandoffOpenDetail>('handoff:open', {
-      provider: this.getAttribute('provider') as HandoffOpenDetail['provider'],
-      result,
-    });
   }
 }

@@ -1,146 +1,116 @@
 import {
-  createPrefetchCache,
-  HandoffError,
+  createAction,
+  HandoffOptionError,
+  type Action,
+  type ActionCallbacks,
+  type ActionDescriptor,
+  type ActionSnapshot,
   type Expiring,
-  type HandoffClient,
-  type PendingWindow,
 } from '@handoff/core';
 import {
   isValidElement,
   useEffect,
+  useLayoutEffect,
   useMemo,
-  useRef,
-  useState,
+  useSyncExternalStore,
   type ButtonHTMLAttributes,
-  type ForwardedRef,
   type ReactElement,
   type ReactNode,
+  type Ref,
 } from 'react';
 import { useHandoffClient } from './handoff-provider.tsx';
 import { childRef, composeEventHandlers, slot, useComposedRefs } from './slot.tsx';
 
 /** The props every Handoff button takes besides its own. */
 export interface ActionProps extends Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onError' | 'type'> {
-  /** Render the single child element (a link, your design system's button) with this behaviour. */
+  /**
+   * Render the single child element (a link, your design system's button) with this behaviour
+   * instead of a `<button>`: its props, handlers and ref are merged with the button's.
+   */
   asChild?: boolean;
 }
 
-/** What a button does; the mechanics around it are `useAction`'s. */
-export interface Action<T, S extends string> {
-  /** Identifies the request: what was fetched ahead for another request is not used for this one. */
-  key: string;
-  /** Whether to fetch ahead now that the customer shows intent (pointer resting on it, focus). */
-  prefetch: () => boolean;
-  /** Milliseconds a value fetched ahead lives from its request, when known (2Checkout's `validityTime`). */
-  life?: number;
-  /**
-   * Runs inside the click, before any await: the only moment a browser lets a new tab open.
-   * `ready` is the value fetched ahead when it has already arrived: the page can open at once.
-   * Otherwise `load` has just been called. A throw here aborts it and shows the error.
-   */
-  prepare: (ready: T | undefined) => PendingWindow | undefined;
-  /** Asks the backend for the link or session; a rejection shows and reports the error. */
-  load: (client: HandoffClient, signal: AbortSignal) => Promise<T>;
-  /** Opens what `load` got (never once aborted); a rejection shows and reports the error. */
-  open: (
-    value: T,
-    pending: PendingWindow | undefined,
-    setState: (state: S) => void,
-    signal: AbortSignal,
-  ) => unknown;
-  onError: ((error: HandoffError) => void) | undefined;
+// Layout effects do not run on the server, where React warns about them.
+const useClientLayoutEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
+
+/**
+ * Development builds check the props once per render and name a bad one, the way React's own
+ * prop checks do; the rules themselves are the descriptor's, which applies them again on click.
+ */
+export function checkProps<Options>(
+  descriptor: Pick<ActionDescriptor<Options, Expiring>, 'check'>,
+  props: Options,
+  component: string,
+): void {
+  try {
+    descriptor.check(props, true);
+  } catch (error) {
+    if (!(error instanceof HandoffOptionError)) throw error;
+    throw new TypeError(
+      `Invalid prop \`${error.option}\` supplied to \`${component}\`: expected ${error.expected}, got ${JSON.stringify(error.received)}.`,
+    );
+  }
 }
 
 /**
- * The mechanics both components share: one request at a time, started inside the click (or
- * taken from what was fetched ahead on intent); `data-state`, and `aria-busy` while loading; a
- * failure closes the pending tab, shows `error` and is reported as a `HandoffError`. Unmounting
- * aborts a click that has opened nothing (an overlay or embedded widget still on its way); a
- * click that opened a tab, or is to navigate this page, carries on (see `click`). Renders a
- * `<button>`, or with `asChild` the single child element.
+ * Binds core's action for `descriptor` to the nearest `<HandoffProvider>`'s client. The action
+ * belongs to that client (that customer): another client gets another action in the very render
+ * that brings it, so no click can meet what was fetched ahead for the last customer, and the old
+ * one is disposed. The options are the latest props from the commit on.
  */
-export function useAction<T extends Expiring, S extends string>(
-  { asChild, children, onClick, onPointerEnter, onFocus, ...rest }: ActionProps,
-  ref: ForwardedRef<HTMLButtonElement>,
-  label: ReactNode,
-  action: Action<T, S | 'idle' | 'loading' | 'error'>,
-): ReactElement {
+export function useAction<Options extends ActionCallbacks, Value extends Expiring>(
+  descriptor: ActionDescriptor<Options, Value>,
+  options: Options,
+): Action<Options> {
   const client = useHandoffClient();
-  // What was fetched ahead belongs to this client (this customer): another client gets another
-  // cache in the very render that brings it, so no click can meet the last customer's link (an
-  // effect would empty the old one only after the commit), and the old one's request in flight
-  // is dropped. Keyed by the client on purpose, though the factory does not read it.
+  // Options and descriptor reach the action through setOptions; only the client makes a new one.
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const cache = useMemo(() => createPrefetchCache<T>(), [client]);
-  useEffect(() => cache.drop, [cache]);
-  const [state, setState] = useState<string>('idle');
-  // The click in flight, as what unmounting does to it. A ref, not the state: two clicks can
-  // land before React re-renders with `loading`, and the second must not start another request.
-  const inflight = useRef<(() => void) | null>(null);
-  useEffect(() => () => inflight.current?.(), []);
+  const action = useMemo(() => createAction(client, descriptor, options), [client]);
+  useClientLayoutEffect(() => action.setOptions(options));
+  useEffect(() => action.dispose, [action]);
+  return action;
+}
 
+export interface ActionButtonProps extends ActionProps {
+  action: Action<never>;
+  /** The label when there are no children. */
+  label: ReactNode;
+  buttonRef: Ref<HTMLButtonElement> | undefined;
+}
+
+/**
+ * A `<button type="button">` (or with `asChild` the single child element) bound to an action:
+ * intent on pointer rest and focus, the click, `data-state`, and `aria-busy` while loading. The
+ * user's handlers run first; `preventDefault()` in one opts out of the built-in behaviour.
+ */
+export function ActionButton({
+  action,
+  label,
+  buttonRef,
+  asChild,
+  children,
+  onClick,
+  onPointerEnter,
+  onFocus,
+  ...rest
+}: ActionButtonProps): ReactElement {
+  const { state } = useSyncExternalStore<ActionSnapshot>(
+    action.subscribe,
+    action.getSnapshot,
+    action.getSnapshot,
+  );
   const element = asChild && isValidElement<Record<string, unknown>>(children) ? children : undefined;
   if (process.env.NODE_ENV !== 'production' && asChild && !element) {
     throw new Error('Handoff: `asChild` needs exactly one React element as its child.');
   }
-  const composedRef = useComposedRefs<HTMLButtonElement>(ref, element && childRef(element));
-
-  const load = (signal: AbortSignal) => action.load(client, signal);
-  const warm = () => {
-    if (!inflight.current && action.prefetch()) cache.prefetch(action.key, load, action.life);
-  };
-
-  const click = () => {
-    if (inflight.current) return;
-    const controller = new AbortController();
-    const { signal } = controller;
-    let pending: PendingWindow | undefined;
-    const fail = (error: unknown) => {
-      pending?.close();
-      if (signal.aborted) return;
-      setState('error');
-      action.onError?.(
-        error instanceof HandoffError ? error : new HandoffError('internal', String(error), { cause: error }),
-      );
-    };
-    // Without a value in hand, ask before the tab opens: the request is on its way while the
-    // browser creates the tab (tens of milliseconds, during which this page is blocked).
-    // With getToken one client serves whoever is signed in: a link fetched ahead is used only
-    // for the customer it was fetched for (the tab then opens blank until that is confirmed).
-    const [ready, answer] = cache.claim(action.key, load, signal, client.isCurrent);
-    // Once the click has opened a tab (or is to navigate this page), unmounting does not cancel
-    // it: the customer asked for that page, and a button that goes away with its click (a menu
-    // item, a dialog that closes) must not close the tab it opened, least of all one already at
-    // the one-time link. The tab is sent to the link (or closed if the request fails), and
-    // onOpen or onError still report it; React drops the state updates. Anything else (an
-    // overlay or embedded widget not yet shown) belongs to the component and is aborted.
-    inflight.current = () => pending || controller.abort();
-    setState('loading');
-    try {
-      pending = action.prepare(ready);
-    } catch (error) {
-      fail(error);
-      controller.abort();
-    }
-    answer
-      .then((value) => {
-        // Aborted (unmounted, nothing opened) after the answer came: `fail` stays silent.
-        signal.throwIfAborted();
-        return action.open(value, pending, setState, signal);
-      })
-      .catch(fail)
-      .finally(() => {
-        inflight.current = null;
-      });
-  };
-
+  const ref = useComposedRefs<HTMLButtonElement>(buttonRef, element && childRef(element));
   const loading = state === 'loading';
   const props = {
     ...rest,
-    ref: composedRef,
-    onClick: composeEventHandlers(onClick, click),
-    onPointerEnter: composeEventHandlers(onPointerEnter, warm),
-    onFocus: composeEventHandlers(onFocus, warm),
+    ref,
+    onClick: composeEventHandlers(onClick, action.click),
+    onPointerEnter: composeEventHandlers(onPointerEnter, action.intent),
+    onFocus: composeEventHandlers(onFocus, action.intent),
     'data-state': state,
     'aria-busy': loading || undefined,
     'aria-disabled': loading || rest['aria-disabled'],

@@ -1,16 +1,13 @@
 import {
-  openPending,
-  prefetchEnabled,
-  TWOCHECKOUT_ACCESS_PAGES,
-  TWOCHECKOUT_PREFETCH_MIN_VALIDITY,
+  manageSubscriptionAction,
   type HandoffError,
-  type LinkResponse,
+  type ManageSubscriptionOptions,
   type OpenResult,
   type OpenTarget,
   type TwoCheckoutAccessPage,
 } from '@handoff/core';
 import { forwardRef } from 'react';
-import { useAction, type ActionProps } from './action.tsx';
+import { ActionButton, checkProps, useAction, type ActionProps } from './action.tsx';
 
 export type ManageSubscriptionButtonState = 'idle' | 'loading' | 'error';
 
@@ -47,62 +44,6 @@ export interface TwoCheckoutButtonProps extends ManageSubscriptionButtonBaseProp
 
 export type ManageSubscriptionButtonProps = OkePayButtonProps | TwoCheckoutButtonProps;
 
-type AnyButtonProps = ManageSubscriptionButtonBaseProps &
-  Partial<Omit<TwoCheckoutButtonProps, 'provider'>> & { provider: string };
-
-function invalid(prop: string, expected: string, got: unknown): TypeError {
-  return new TypeError(
-    `Invalid prop \`${prop}\` supplied to \`ManageSubscriptionButton\`: expected ${expected}, got ${JSON.stringify(got)}.`,
-  );
-}
-
-/**
- * Props may come from untyped code or CMS data: development builds check them and name the
- * culprit. (The backend validates every request again, so production skips the words.)
- */
-function checkProps({
-  provider,
-  subscriptionReference,
-  accessPage,
-  validityTime,
-  target,
-  prefetch,
-}: AnyButtonProps): void {
-  if (target !== undefined && target !== 'new-tab' && target !== 'same-tab') {
-    throw invalid('target', '"new-tab" or "same-tab"', target);
-  }
-  if (provider === 'okepay') {
-    if (subscriptionReference !== undefined) {
-      throw invalid(
-        'subscriptionReference',
-        'nothing with provider="okepay" (it is for "2checkout")',
-        subscriptionReference,
-      );
-    }
-  } else if (provider !== '2checkout') {
-    throw invalid('provider', '"okepay" or "2checkout"', provider);
-  } else if (typeof subscriptionReference !== 'string' || !subscriptionReference.trim()) {
-    throw invalid(
-      'subscriptionReference',
-      'the reference of one of the customer’s subscriptions',
-      subscriptionReference,
-    );
-  } else if (accessPage !== undefined && !TWOCHECKOUT_ACCESS_PAGES.includes(accessPage)) {
-    throw invalid('accessPage', `one of ${TWOCHECKOUT_ACCESS_PAGES.join(', ')}`, accessPage);
-  } else if (
-    validityTime !== undefined &&
-    !(Number.isInteger(validityTime) && validityTime >= 5 && validityTime <= 300)
-  ) {
-    throw invalid('validityTime', 'whole seconds from 5 to 300', validityTime);
-  } else if (prefetch && !((validityTime ?? 0) >= TWOCHECKOUT_PREFETCH_MIN_VALIDITY)) {
-    throw invalid(
-      'validityTime',
-      `at least ${TWOCHECKOUT_PREFETCH_MIN_VALIDITY} seconds with \`prefetch\` (a link must outlive the wait for the click)`,
-      validityTime,
-    );
-  }
-}
-
 /**
  * Opens the customer's subscription self-service page at the payment provider, already logged
  * in. The new tab is opened synchronously in the click (so no popup blocker interferes), then
@@ -116,36 +57,32 @@ function checkProps({
  */
 export const ManageSubscriptionButton = forwardRef<HTMLButtonElement, ManageSubscriptionButtonProps>(
   function ManageSubscriptionButton(props, ref) {
-    if (process.env.NODE_ENV !== 'production') checkProps(props);
     const {
       provider,
       subscriptionReference,
       accessPage,
       validityTime,
-      target = 'new-tab',
+      target,
       prefetch,
       onOpen,
       onError,
       ...rest
-    } = props as AnyButtonProps;
-    const request =
-      provider === 'okepay'
-        ? undefined
-        : { subscriptionReference: subscriptionReference!, accessPage, validityTime };
-    return useAction<LinkResponse, ManageSubscriptionButtonState>(rest, ref, 'Manage subscription', {
-      key: JSON.stringify(request ?? provider),
-      prefetch: () => prefetchEnabled(provider as 'okepay', prefetch, validityTime),
-      life: validityTime && validityTime * 1000,
-      prepare: (ready) => openPending(target, undefined, ready?.url),
-      load: (client, signal) =>
-        request ? client.twocheckoutSso(request, { signal }) : client.okepayLoginLink({ signal }),
-      open: (link, pending, setState) => {
-        // Navigate before touching React state: the tab must leave about:blank as soon as the link is here.
-        const result = pending!.navigate(link.url);
-        setState('idle');
-        onOpen?.(result);
-      },
+    } = props as ManageSubscriptionButtonBaseProps & Partial<TwoCheckoutButtonProps>;
+    const options: ManageSubscriptionOptions = {
+      provider: provider!,
+      subscriptionReference,
+      accessPage,
+      validityTime,
+      target,
+      prefetch,
+      // A portal always opens a page, so there is always a result.
+      onOpen: onOpen as ManageSubscriptionOptions['onOpen'],
       onError,
-    });
+    };
+    if (process.env.NODE_ENV !== 'production') {
+      checkProps(manageSubscriptionAction, options, 'ManageSubscriptionButton');
+    }
+    const action = useAction(manageSubscriptionAction, options);
+    return <ActionButton {...rest} action={action} buttonRef={ref} label="Manage subscription" />;
   },
 );

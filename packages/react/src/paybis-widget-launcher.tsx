@@ -1,17 +1,14 @@
 import {
-  HandoffError,
-  openPaybisWidget,
-  PAYBIS_WIDGET_MODES,
-  prefetchEnabled,
-  preparePaybisWidget,
+  paybisAction,
+  type HandoffError,
   type OpenResult,
+  type PaybisLaunchOptions,
   type PaybisSessionRequest,
-  type PaybisSessionResponse,
   type PaybisWidgetEvent,
   type PaybisWidgetMode,
 } from '@handoff/core';
-import { forwardRef, useEffect, useRef, type RefObject } from 'react';
-import { useAction, type ActionProps } from './action.tsx';
+import { forwardRef, type RefObject } from 'react';
+import { ActionButton, checkProps, useAction, type ActionProps } from './action.tsx';
 
 export type PaybisWidgetLauncherState = 'idle' | 'loading' | 'open' | 'error';
 
@@ -23,6 +20,11 @@ export interface PaybisWidgetLauncherProps extends ActionProps, PaybisSessionReq
   mode?: PaybisWidgetMode;
   /** `embedded` only: the element (or a ref to it) the widget renders into. */
   container?: RefObject<HTMLElement | null> | HTMLElement | null;
+  /**
+   * Close the overlay (or remove the embedded widget) once the customer completed a transaction,
+   * after `onComplete`; `onClose` follows. By default the widget stays open on its own result page.
+   */
+  closeOnComplete?: boolean;
   /** Every widget event (`opened`, `loaded`, `payment-initiated`, …). */
   onEvent?: (event: PaybisWidgetEvent) => void;
   /** The customer completed a transaction. */
@@ -38,12 +40,6 @@ export interface PaybisWidgetLauncherProps extends ActionProps, PaybisSessionReq
    * the widget at once (default true). A session is used once, only while its token is valid.
    */
   prefetch?: boolean;
-}
-
-function invalid(prop: string, expected: string, got: unknown): TypeError {
-  return new TypeError(
-    `Invalid prop \`${prop}\` supplied to \`PaybisWidgetLauncher\`: expected ${expected}, got ${JSON.stringify(got)}.`,
-  );
 }
 
 /**
@@ -69,33 +65,16 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       failureReturnURL,
       mode = 'overlay',
       container,
-      onEvent: _onEvent,
-      onComplete: _onComplete,
-      onClose: _onClose,
-      onError: _onError,
-      onOpen: _onOpen,
+      closeOnComplete,
+      onEvent,
+      onComplete,
+      onClose,
+      onError,
+      onOpen,
       prefetch,
       ...rest
     } = props;
-    if (process.env.NODE_ENV !== 'production' && !PAYBIS_WIDGET_MODES.includes(mode)) {
-      throw invalid('mode', PAYBIS_WIDGET_MODES.map((m) => `"${m}"`).join(', '), mode);
-    }
-    // Refs, not state: the callbacks may change while the widget is open, and an open widget is
-    // removed on unmount and on the next click.
-    const latest = useRef(props);
-    const widget = useRef<(() => void) | null>(null);
-    useEffect(() => {
-      latest.current = props;
-    });
-    const closeWidget = () => {
-      widget.current?.();
-      widget.current = null;
-    };
-    useEffect(() => closeWidget, []);
-    // Resolved when used: a ref to an element rendered after this button is set by then.
-    const place = () => (container && 'current' in container ? container.current : container);
-    // Unset params are dropped by JSON serialisation.
-    const request: PaybisSessionRequest = {
+    const options: PaybisLaunchOptions = {
       flow,
       locale,
       cryptoWalletAddress,
@@ -104,52 +83,27 @@ export const PaybisWidgetLauncher = forwardRef<HTMLButtonElement, PaybisWidgetLa
       amount,
       successReturnURL,
       failureReturnURL,
+      mode,
+      container: () => (container && 'current' in container ? container.current : container),
+      closeOnComplete,
+      prefetch,
+      onEvent,
+      onComplete,
+      onClose,
+      onError,
+      // A widget shown on this page opens no page to report.
+      onOpen: (result) => result && onOpen?.(result),
     };
-
-    return useAction<PaybisSessionResponse, PaybisWidgetLauncherState>(
-      { ...rest, 'data-mode': mode } as ActionProps,
-      ref,
-      flow === 'sellCrypto' ? 'Sell crypto' : 'Buy crypto',
-      {
-        key: JSON.stringify(request),
-        // An embedded widget with nowhere to go fails on click anyway: nothing to fetch for.
-        prefetch: () => (mode !== 'embedded' || !!place()) && prefetchEnabled('paybis', prefetch),
-        prepare: (ready) => {
-          closeWidget();
-          return preparePaybisWidget(mode, undefined, ready?.widgetUrl);
-        },
-        // Checked before asking: a session for a widget with nowhere to go would be wasted.
-        load: async (client, signal) => {
-          if (mode === 'embedded' && !place()) {
-            throw new HandoffError('bad_request', 'Handoff: the embedded Paybis widget needs a `container`.');
-          }
-          return client.paybisSession(request, { signal });
-        },
-        open: (session, pending, setState, signal) =>
-          openPaybisWidget(session, {
-            mode,
-            container: place(),
-            pending,
-            signal,
-            onEvent: (event) => latest.current.onEvent?.(event),
-            onComplete: (event) => latest.current.onComplete?.(event),
-            onError: (error) => latest.current.onError?.(error),
-            onOpen: (result) => latest.current.onOpen?.(result),
-            onClose: () => {
-              closeWidget();
-              setState('idle');
-              latest.current.onClose?.();
-            },
-          }).then((cleanup) => {
-            if (signal.aborted) return cleanup();
-            if (mode === 'overlay' || mode === 'embedded') {
-              widget.current = cleanup;
-              setState('open');
-            } else if (mode === 'new-tab') setState('idle');
-            // redirect: this page is being replaced; stay `loading` until it goes.
-          }),
-        onError: (error) => latest.current.onError?.(error),
-      },
+    if (process.env.NODE_ENV !== 'production') checkProps(paybisAction, options, 'PaybisWidgetLauncher');
+    const action = useAction(paybisAction, options);
+    return (
+      <ActionButton
+        {...rest}
+        data-mode={mode}
+        action={action}
+        buttonRef={ref}
+        label={flow === 'sellCrypto' ? 'Sell crypto' : 'Buy crypto'}
+      />
     );
   },
 );

@@ -6,10 +6,10 @@ import {
   hmac,
   html,
   json,
-  page,
   randomToken,
   readCookie,
 } from './http.ts';
+import { okepayPortalPage } from './okepay-pages.ts';
 import { okePaySignedString, parsePhpForm } from './php-query.ts';
 import type { ProviderSandbox, SandboxContext } from './types.ts';
 
@@ -233,8 +233,9 @@ export function createOkePaySandbox(ctx: SandboxContext, seed: OkePaySeed = OKEP
 
   function portalError(status: number, title: string, message: string): Response {
     return html(
-      page(
-        `${title} · OkePay`,
+      okepayPortalPage(
+        seed.instance,
+        title,
         `<h1>${escapeHtml(title)}</h1>
 <p class="error" role="alert" data-testid="portal-error">${escapeHtml(message)}</p>
 <p class="note">Ask the shop you bought from for a new login link.</p>`,
@@ -254,8 +255,9 @@ export function createOkePaySandbox(ctx: SandboxContext, seed: OkePaySeed = OKEP
       .join('\n');
     const name = `${contact.firstName} ${contact.lastName}`;
     return html(
-      page(
-        `Subscriptions · ${seed.instance} · OkePay`,
+      okepayPortalPage(
+        seed.instance,
+        'Subscriptions',
         `<h1>${escapeHtml(seed.instance)}: your subscriptions</h1>
 <p>Logged in as <strong data-testid="portal-contact-name">${escapeHtml(name)}</strong>
 (contact #<span data-testid="portal-contact-id">${contact.id}</span>, ${escapeHtml(contact.email)})</p>

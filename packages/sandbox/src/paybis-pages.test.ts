@@ -20,6 +20,9 @@ function loadSdk(src: string | null = SRC): Sdk {
   return (window as unknown as { PartnerExchangeWidget: Sdk }).PartnerExchangeWidget;
 }
 
+/** The overlay's shadow root, where its dialog lives, apart from the host page's styles. */
+const overlay = () => document.querySelector('[data-paybis-overlay]')?.shadowRoot ?? null;
+
 let messages: MessageEvent[];
 const record = (event: MessageEvent) => messages.push(event);
 
@@ -39,7 +42,8 @@ describe('partner-exchange-widget.js (sandbox Web SDK)', () => {
   it('opens an accessible overlay with the widget page of its own origin, token in the URL', () => {
     const sdk = loadSdk();
     sdk.open({ requestId: 'req 1', oneTimeToken: 'tok/1' });
-    const dialog = document.querySelector('[role="dialog"]');
+    expect(document.querySelector('[role="dialog"]')).toBeNull();
+    const dialog = overlay()?.querySelector('[role="dialog"]');
     expect(dialog?.getAttribute('aria-modal')).toBe('true');
     expect(dialog?.getAttribute('aria-label')).toBe('Paybis');
     const frame = dialog?.querySelector('iframe');
@@ -48,7 +52,7 @@ describe('partner-exchange-widget.js (sandbox Web SDK)', () => {
     expect(url.searchParams.get('requestId')).toBe('req 1');
     expect(url.searchParams.get('oneTimeToken')).toBe('tok/1');
     expect(frame?.title).toBeTruthy();
-    expect(document.activeElement?.getAttribute('aria-label')).toBe('Close Paybis');
+    expect(overlay()?.activeElement?.getAttribute('aria-label')).toBe('Close Paybis');
   });
 
   it('closes from its close button, emitting closed from the widget origin and restoring focus', () => {
@@ -57,8 +61,8 @@ describe('partner-exchange-widget.js (sandbox Web SDK)', () => {
     document.body.appendChild(trigger);
     trigger.focus();
     sdk.open({ requestId: 'r' });
-    (document.querySelector('[data-paybis-close]') as HTMLButtonElement).click();
-    expect(document.querySelector('[role="dialog"]')).toBeNull();
+    (overlay()!.querySelector('[data-paybis-close]') as HTMLButtonElement).click();
+    expect(overlay()).toBeNull();
     expect(messages.map((m) => [m.origin, (m.data as { name: string }).name])).toEqual([
       ['https://widget.sandbox.test', 'closed'],
     ]);
@@ -69,10 +73,31 @@ describe('partner-exchange-widget.js (sandbox Web SDK)', () => {
     const sdk = loadSdk();
     sdk.open({ requestId: 'a' });
     sdk.open({ requestId: 'b' });
-    expect(document.querySelectorAll('[role="dialog"]')).toHaveLength(1);
+    expect(document.querySelectorAll('[data-paybis-overlay]')).toHaveLength(1);
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
-    expect(document.querySelector('[role="dialog"]')).toBeNull();
+    expect(overlay()).toBeNull();
     expect(messages.filter((m) => (m.data as { name: string }).name === 'closed')).toHaveLength(2);
+  });
+
+  it('closes on Escape pressed inside the widget frame, which asks through a message', () => {
+    const sdk = loadSdk();
+    sdk.open({ requestId: 'r' });
+    const frame = overlay()!.querySelector('iframe')!;
+    const ask = (origin: string, source: MessageEventSource | null) =>
+      window.dispatchEvent(new MessageEvent('message', { data: { name: 'sandbox:close' }, origin, source }));
+    // Another origin, or another window of the same origin, cannot close it.
+    ask('https://evil.test', frame.contentWindow);
+    ask('https://widget.sandbox.test', window);
+    expect(overlay()).not.toBeNull();
+    ask('https://widget.sandbox.test', frame.contentWindow);
+    expect(overlay()).toBeNull();
+  });
+
+  it('keeps its own box on the host element, set inline (host styles are checked in Chromium)', () => {
+    const sdk = loadSdk();
+    sdk.open({ requestId: 'r' });
+    const host = document.querySelector<HTMLElement>('[data-paybis-overlay]')!;
+    expect(host.style.getPropertyValue('position')).toBe('fixed');
   });
 
   it('renders into an element with openInEmbed', () => {

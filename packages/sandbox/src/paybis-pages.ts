@@ -75,6 +75,10 @@ const PAGE_SCRIPT = `
   if (config.returnNow && !framed && config.successReturnURL) window.location.replace(config.successReturnURL);
   var buy = document.querySelector('[data-testid="paybis-complete"]');
   if (buy) buy.form.addEventListener('submit', function () { post('payment-initiated'); });
+  // Escape inside the framed widget: keys stay in this frame, so ask the overlay to close.
+  if (framed) document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape') window.parent.postMessage({ name: 'sandbox:close' }, '*');
+  });
   var cancel = document.querySelector('[data-paybis-cancel]');
   if (cancel) cancel.addEventListener('click', function () {
     post('cancelled');
@@ -277,17 +281,52 @@ export const WIDGET_SCRIPT = `/* Paybis sandbox Web SDK: window.PartnerExchangeW
     window.dispatchEvent(new MessageEvent('message', { data: { name: name }, origin: origin, source: source || null }));
   }
 
+  /*
+   * The overlay lives in a shadow root with its own styles, so the host page's styles (a global
+   * button rule, a reset) cannot reach its close button; the host element's own box is set inline
+   * with !important. Constructed style sheets are not inline styles, so a strict host CSP allows them.
+   */
+  var OVERLAY_STYLE = [
+    ':host { all: initial; }',
+    '.backdrop { position: fixed; inset: 0; background: rgba(15, 15, 35, .6); display: flex; align-items: center; justify-content: center; font: 16px/1.5 system-ui, sans-serif; }',
+    '.panel { position: relative; width: min(480px, 100vw); height: min(680px, 100vh); background: #fff; border-radius: 12px; overflow: hidden; box-shadow: 0 12px 48px rgba(0, 0, 0, .35); }',
+    'iframe { display: block; border: 0; width: 100%; height: 100%; background: #fff; }',
+    '.close { all: unset; box-sizing: border-box; position: absolute; top: 10px; right: 10px; z-index: 1; width: 36px; height: 36px; display: flex; align-items: center; justify-content: center; border-radius: 50%; background: #1a1a2e; color: #fff; font: 600 22px/1 system-ui, sans-serif; cursor: pointer; box-shadow: 0 1px 4px rgba(0, 0, 0, .3); }',
+    '.close:hover { background: #3b3bd6; }',
+    '.close:focus-visible { outline: 3px solid #8f8ff0; outline-offset: 2px; }',
+  ].join('\\n');
+
+  function styleShadow(shadow) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(OVERLAY_STYLE);
+      shadow.adoptedStyleSheets = [sheet];
+    } catch (e) {
+      var style = document.createElement('style');
+      style.textContent = OVERLAY_STYLE;
+      shadow.appendChild(style);
+    }
+  }
+
   function onKey(event) {
     if (event.key === 'Escape') close();
   }
 
+  /* Escape pressed inside the widget frame: the widget page asks its overlay to close. */
+  function onMessage(event) {
+    var frame = overlay && overlay.shadowRoot.querySelector('iframe');
+    var data = event.data;
+    if (frame && event.origin === origin && event.source === frame.contentWindow && data && data.name === 'sandbox:close') close();
+  }
+
   function close() {
     if (!overlay) return;
-    var frame = overlay.querySelector('iframe');
+    var frame = overlay.shadowRoot.querySelector('iframe');
     var source = frame ? frame.contentWindow : null;
     overlay.remove();
     overlay = null;
     document.removeEventListener('keydown', onKey);
+    window.removeEventListener('message', onMessage);
     if (previousFocus && typeof previousFocus.focus === 'function') previousFocus.focus();
     previousFocus = null;
     emit('closed', source);
@@ -296,27 +335,35 @@ export const WIDGET_SCRIPT = `/* Paybis sandbox Web SDK: window.PartnerExchangeW
   function open(options) {
     close();
     var frame = createFrame(options);
+    frame.style.cssText = '';
     previousFocus = document.activeElement;
-    overlay = document.createElement('div');
-    overlay.setAttribute('role', 'dialog');
-    overlay.setAttribute('aria-modal', 'true');
-    overlay.setAttribute('aria-label', 'Paybis');
+    overlay = document.createElement('paybis-overlay');
     overlay.setAttribute('data-paybis-overlay', '');
-    overlay.style.cssText = 'position:fixed;inset:0;z-index:2147483000;background:rgba(0,0,0,.55);display:flex;align-items:center;justify-content:center;';
+    var box = { position: 'fixed', inset: '0', 'z-index': '2147483000', display: 'block', margin: '0', padding: '0', border: '0' };
+    for (var property in box) overlay.style.setProperty(property, box[property], 'important');
+    var shadow = overlay.attachShadow({ mode: 'open' });
+    styleShadow(shadow);
+    var backdrop = document.createElement('div');
+    backdrop.className = 'backdrop';
+    backdrop.setAttribute('role', 'dialog');
+    backdrop.setAttribute('aria-modal', 'true');
+    backdrop.setAttribute('aria-label', 'Paybis');
     var panel = document.createElement('div');
-    panel.style.cssText = 'position:relative;width:min(480px,100vw);height:min(680px,100vh);background:#fff;border-radius:12px;overflow:hidden;';
+    panel.className = 'panel';
     var button = document.createElement('button');
     button.type = 'button';
+    button.className = 'close';
     button.setAttribute('aria-label', 'Close Paybis');
     button.setAttribute('data-paybis-close', '');
     button.textContent = '\\u00d7';
-    button.style.cssText = 'position:absolute;top:8px;right:8px;z-index:1;width:36px;height:36px;font-size:24px;line-height:1;border:0;border-radius:18px;background:#fff;cursor:pointer;';
     button.addEventListener('click', close);
     panel.appendChild(button);
     panel.appendChild(frame);
-    overlay.appendChild(panel);
+    backdrop.appendChild(panel);
+    shadow.appendChild(backdrop);
     document.body.appendChild(overlay);
     document.addEventListener('keydown', onKey);
+    window.addEventListener('message', onMessage);
     button.focus();
   }
 

@@ -68,16 +68,25 @@ function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · 2Checkout myAccount (sandbox)</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
-header{background:#0b2f5b;color:#fff;padding:12px 24px}
-nav a{margin-right:12px}
-main{max-width:760px;margin:24px auto;background:#fff;padding:24px;border-radius:8px}
-dt{font-weight:600}
-.sandbox{font-size:12px;opacity:.8}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
+header{display:flex;align-items:center;gap:12px;background:#0b2f5b;color:#fff;padding:14px 24px}
+.sandbox{margin-left:auto;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.06em;color:#0b2f5b;background:#ffd866;border-radius:999px;padding:2px 10px}
+nav{display:flex;flex-wrap:wrap;gap:4px 8px;max-width:760px;margin:16px auto 0;padding:0 16px}
+nav a{color:#0b4a8f;text-decoration:none;padding:6px 12px;border-radius:6px}
+nav a:hover{background:#e3ebf5}
+nav a[aria-current="page"]{background:#0b2f5b;color:#fff}
+main{max-width:760px;margin:16px auto 32px;background:#fff;padding:24px 28px;border-radius:8px;box-shadow:0 1px 3px #0001}
+h1{font-size:1.4rem;margin:0 0 12px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px}
+dt{font-weight:600}dd{margin:0}
+code{background:#f0f2f5;padding:0 4px;border-radius:4px}
+input,button{font:inherit;padding:6px 10px;border-radius:6px;border:1px solid #b8c2cf}
+button{background:#0b2f5b;color:#fff;border-color:#0b2f5b;cursor:pointer}
 </style>
 </head>
 <body>
-<header><strong>2Checkout myAccount</strong> <span class="sandbox">sandbox</span></header>
+<header><strong>2Checkout myAccount</strong> <span class="sandbox" data-testid="sandbox-label">Sandbox</span></header>
 ${body}
 </body>
 </html>`;
