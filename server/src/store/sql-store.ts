@@ -11,6 +11,7 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { createCustomerDirectory } from './customer-directory.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -238,6 +239,8 @@ export function createSqlStore(
         return { authKey: row.auth_key, created: row.auth_key === authKey };
       },
     },
+
+    customerDirectory: createCustomerDirectory(db, options.now),
 
     audit: {
       record(entry) {
@@ -620,7 +623,8 @@ export function createSqlStore(
         .deleteFrom('customer_sessions')
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
-      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows);
+      const events = await store.customerDirectory.pruneEvents();
+      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + events;
     },
 
     close: options.destroy,

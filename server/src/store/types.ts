@@ -36,6 +36,63 @@ export interface PaybisAuthKeys {
   getOrCreate(accountId: string, customerId: string): Promise<{ authKey: string; created: boolean }>;
 }
 
+/** One fact a verified webhook brings; `eventAt` (ISO 8601) is when the provider says it became true. */
+export type DirectoryChange =
+  | {
+      kind: 'okepay_contact';
+      contactId: number;
+      /** Lower-case. */
+      email: string;
+      subscriptionId: number | null;
+      subscriptionStatus: string | null;
+      eventAt: string;
+    }
+  | {
+      kind: 'twocheckout_subscription';
+      reference: string;
+      /** Lower-case, or null when the notification carried none. */
+      email: string | null;
+      status: string;
+      expiresAt: string | null;
+      disabled: boolean;
+      eventAt: string;
+    }
+  | { kind: 'paybis_verification'; authKey: string; status: string; eventAt: string };
+
+export interface DirectorySubscription {
+  reference: string;
+  status: string;
+  expiresAt: string | null;
+  disabled: boolean;
+}
+
+/** What the directory knows about one email in one account. */
+export interface DirectoryEntry {
+  okepayContactId: number | null;
+  twocheckoutSubscriptions: DirectorySubscription[];
+}
+
+/**
+ * Per account, what verified provider webhooks said about each customer. Fed only by the webhook
+ * routes; read when a customer bound by verified email uses a provider.
+ */
+export interface CustomerDirectory {
+  /**
+   * Records the event and applies its changes in one transaction. `duplicate` (nothing changed)
+   * when the event was ingested before; a change older than what a row holds is skipped.
+   */
+  ingest(input: {
+    accountId: string;
+    provider: string;
+    eventKey: string;
+    changes: readonly DirectoryChange[];
+  }): Promise<'applied' | 'duplicate'>;
+  lookup(accountId: string, email: string): Promise<DirectoryEntry>;
+  paybisStatus(accountId: string, authKey: string): Promise<string | null>;
+  /** Deletes webhook event records past their retention; returns how many. */
+  pruneEvents(): Promise<number>;
+}
+
 /**
  * The store as the rest of the backend sees it. `auth/` and `store/` add the identity parts
  * (accounts, users, API keys, sessions, audit listing) to this interface.
@@ -44,6 +101,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly paybisAuthKeys: PaybisAuthKeys;
   readonly audit: AuditLog;
+  readonly customerDirectory: CustomerDirectory;
   readonly customerSessions: {
     /** The customer bound to a live (unexpired, unrevoked) customer token, or null. */
     resolve(token: string): Promise<Customer | null>;
