@@ -131,5 +131,7 @@ function secretsOf(config: HandoffConfig): string[] {
     config.twocheckout?.secretKey,
     config.paybis?.apiKey,
     config.paybis?.privateKeyPem,
+    config.webhooks.token,
+    config.webhooks.okepaySigningKey,
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { paybisPublicKey } from './webhooks/paybis.ts';
 
 /**
  * Configuration from the environment, validated once at start. Every problem is reported
@@ -48,6 +49,10 @@ const EnvSchema = z.object({
   HANDOFF_PAYBIS_API_URL: url('https://widget-api.paybis.com'),
   HANDOFF_PAYBIS_WIDGET_URL: url('https://widget.paybis.com'),
 
+  HANDOFF_WEBHOOK_TOKEN: optionalString,
+  HANDOFF_OKEPAY_WEBHOOK_SIGNING_KEY: optionalString,
+  HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY: optionalString,
+
   // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
   HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
@@ -85,10 +90,21 @@ export interface PaybisConfig {
   widgetUrl: string;
 }
 
+/** The default account's webhook endpoints (`/v1/webhooks/{provider}/{token}`). */
+export interface WebhookConfig {
+  /** The secret path segment of every webhook URL; null: no webhook endpoints. */
+  token: string | null;
+  /** Optional: OkePay deliveries must then carry a matching `X-Webhook-Signature`. */
+  okepaySigningKey: string | null;
+  /** Optional: Paybis's public key (SPKI PEM); deliveries must then be signed with it. */
+  paybisPublicKeyPem: string | null;
+}
+
 export interface HandoffConfig {
   okepay: OkePayConfig | null;
   twocheckout: TwoCheckoutConfig | null;
   paybis: PaybisConfig | null;
+  webhooks: WebhookConfig;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   host: string;
   port: number;
@@ -101,6 +117,9 @@ export interface HandoffConfig {
   customerSessionTtlSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
+
+/** Long and random enough that it cannot be guessed; URL-safe so it can be a path segment. */
+const WEBHOOK_TOKEN = /^[A-Za-z0-9_-]{32,128}$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -222,6 +241,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   );
 
+  const webhookToken = e.HANDOFF_WEBHOOK_TOKEN ?? null;
+  if (webhookToken !== null && !WEBHOOK_TOKEN.test(webhookToken)) {
+    problems.push(
+      'HANDOFF_WEBHOOK_TOKEN: must be 32 to 128 letters, digits, "-" or "_" (e.g. `openssl rand -hex 32`)',
+    );
+  }
+  let paybisPublicKeyPem: string | null = null;
+  if (e.HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY !== undefined) {
+    try {
+      paybisPublicKeyPem = readPem(e.HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY);
+      paybisPublicKey(paybisPublicKeyPem);
+    } catch {
+      problems.push('HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY: not an RSA public key (PEM text or a readable file)');
+    }
+  }
+
   const corsOrigins: string[] = [];
   for (const value of (e.HANDOFF_CORS_ORIGINS ?? '').split(',').map((s) => s.trim())) {
     if (value === '') continue;
@@ -242,6 +277,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     okepay,
     twocheckout,
     paybis,
+    webhooks: {
+      token: webhookToken,
+      okepaySigningKey: e.HANDOFF_OKEPAY_WEBHOOK_SIGNING_KEY ?? null,
+      paybisPublicKeyPem,
+    },
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', path: e.HANDOFF_DB },

@@ -10,7 +10,21 @@ export const MeResponseSchema = z
     providers: z.object({
       okepay: z.boolean().openapi({ description: 'OkePay is configured and the customer has a contact id.' }),
       '2checkout': z
-        .object({ subscriptionReferences: z.array(z.string()) })
+        .object({
+          subscriptionReferences: z.array(z.string()),
+          subscriptions: z
+            .array(
+              z.object({
+                reference: z.string(),
+                status: z.string(),
+                expiresAt: z.string().optional(),
+              }),
+            )
+            .openapi({
+              description:
+                'Each subscription with its status as 2Checkout last reported it (`unknown` for a reference bound explicitly).',
+            }),
+        })
         .nullable()
         .openapi({
           description: '2Checkout is configured and the customer has subscriptions: their references.',
@@ -45,12 +59,23 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     const customer = c.get('customer');
     const { okepay, twocheckout, paybis } = deps.config;
     const references = customer.twocheckoutSubscriptions ?? [];
+    const known = new Map((customer.directorySubscriptions ?? []).map((s) => [s.reference, s]));
+    const subscriptions = references.map((reference) => {
+      const entry = known.get(reference);
+      return {
+        reference,
+        status: entry?.status ?? 'unknown',
+        ...(entry?.expiresAt ? { expiresAt: entry.expiresAt } : {}),
+      };
+    });
     const body: MeResponse = {
       customer: { id: customer.id, ...(customer.email !== undefined ? { email: customer.email } : {}) },
       providers: {
         okepay: okepay !== null && customer.okepayContactId !== undefined,
         '2checkout':
-          twocheckout !== null && references.length > 0 ? { subscriptionReferences: references } : null,
+          twocheckout !== null && references.length > 0
+            ? { subscriptionReferences: references, subscriptions }
+            : null,
         paybis:
           paybis !== null && customer.paybis === true
             ? { scriptUrl: `${paybis.widgetUrl}/partner-exchange-widget.js` }

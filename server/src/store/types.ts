@@ -12,6 +12,8 @@ export interface Customer extends CustomerIdentity {
   accountId: string;
   /** The customer session id, when the customer came through one. */
   sessionId?: string;
+  /** With a verified email: the 2Checkout subscriptions the directory knows, with their status. */
+  directorySubscriptions?: DirectorySubscription[];
 }
 
 export interface AuditEntryInput {
