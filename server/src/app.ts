@@ -14,6 +14,7 @@ import { registerMeRoutes } from './routes/me.ts';
 import { registerOkePayRoutes } from './routes/okepay.ts';
 import { registerPaybisRoutes } from './routes/paybis.ts';
 import { registerTwoCheckoutRoutes } from './routes/twocheckout.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 export interface HandoffOptions {
   config: HandoffConfig;
@@ -65,7 +66,8 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use('/v1/*', corsRules(config.corsOrigins));
   app.use('*', bodySizeRule(MAX_BODY_BYTES));
-  app.use('*', jsonBodyRule());
+  // Providers choose their webhooks' encodings (forms, JSON); those routes check the type themselves.
+  app.use('*', jsonBodyRule({ except: (path) => path.startsWith('/v1/webhooks/') }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -76,6 +78,7 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   registerTwoCheckoutRoutes(app, deps);
   registerPaybisRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
