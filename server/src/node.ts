@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createHandoff } from './app.ts';
+import { environmentSecrets } from './connections/environment.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
@@ -39,16 +40,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const logger =
-    options.logger ??
-    createLogger({
-      level: config.logLevel,
-      secrets: [
-        config.okepay?.secret,
-        config.twocheckout?.secretKey,
-        config.paybis?.apiKey,
-        config.paybis?.privateKeyPem,
-      ].filter((s): s is string => typeof s === 'string'),
-    });
+    options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
   const ownStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.database));
   const app = createHandoff({

@@ -14,10 +14,10 @@ import {
   verifyOkePaySignature,
 } from '../webhooks/okepay.ts';
 import { fetchOkePayObject } from '../webhooks/okepay-refetch.ts';
+import { WEBHOOK_TOKEN_SHAPE } from '../webhooks/token.ts';
 import { PaybisWebhookError, readPaybisEvent, verifyPaybisSignature } from '../webhooks/paybis.ts';
 import {
-  environmentWebhookTargets,
-  WEBHOOK_TOKEN_SHAPE,
+  webhookTargets,
   type ResolveWebhookTarget,
   type WebhookProvider,
   type WebhookTarget,
@@ -70,7 +70,7 @@ function asApiError(err: unknown): unknown {
 export function registerWebhookRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: Deps,
-  resolveTarget: ResolveWebhookTarget = environmentWebhookTargets(deps.config),
+  resolveTarget: ResolveWebhookTarget = webhookTargets(deps),
 ): void {
   const { store } = deps;
 
@@ -137,8 +137,9 @@ export function registerWebhookRoutes(
     '/v1/webhooks/okepay/:token',
     receive('okepay', async (c, found, raw) => {
       if (found.provider !== 'okepay') throw new Error('webhook target of another provider');
-      if (found.signingKey !== null)
-        verifyOkePaySignature(found.signingKey, raw, c.req.header('x-webhook-signature'));
+      const { webhookSigningKey } = found.okepay;
+      if (webhookSigningKey !== undefined)
+        verifyOkePaySignature(webhookSigningKey, raw, c.req.header('x-webhook-signature'));
       const delivery = readOkePayDelivery(c.req.header('content-type') ?? '', decode(raw));
       // Payrexx does not sign webhooks: only what its signed API says is recorded.
       const object = await fetchOkePayObject(found.okepay, delivery.kind, delivery.id, {

@@ -116,6 +116,29 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface ProviderConnectionsTable {
+  id: string;
+  account_id: string;
+  /** A provider id of the registry: `okepay`, `2checkout`, `paybis`. */
+  provider: string;
+  /** JSON object text: the connection's non-secret settings. */
+  settings: string;
+  /** JSON object text: field name → ciphertext (`v1.<keyId>.<nonce>.<sealed>`); never a clear value. */
+  secrets: string;
+  /** Grows by one on every change, so caches keyed by id and version see a change at once. */
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  account_id: string;
+  provider: string;
+  /** SHA-256 hex of the webhook token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: Timestamp;
+}
+
 export interface WebhookEventsTable {
   account_id: string;
   provider: string;
@@ -166,10 +189,12 @@ export interface Database {
   customer_sessions: CustomerSessionsTable;
   paybis_auth_keys: PaybisAuthKeysTable;
   audit_log: AuditLogTable;
+  webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   okepay_contacts: OkePayContactsTable;
   twocheckout_subscriptions: TwoCheckoutSubscriptionsTable;
   paybis_verifications: PaybisVerificationsTable;
+  provider_connections: ProviderConnectionsTable;
 }
 
 /** Both drivers' timestamp shapes as ISO 8601 UTC. */

@@ -11,7 +11,9 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { createConnectionStore } from './connections.ts';
 import { createCustomerDirectory } from './customer-directory.ts';
+import { createWebhookEndpoints } from './webhook-endpoints.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -241,6 +243,7 @@ export function createSqlStore(
     },
 
     customerDirectory: createCustomerDirectory(db, options.now),
+    webhookEndpoints: createWebhookEndpoints(db, options.now),
 
     audit: {
       record(entry) {
@@ -615,6 +618,8 @@ export function createSqlStore(
         return Number(result.numUpdatedRows) > 0;
       },
     },
+
+    connections: createConnectionStore(db, nowIso),
 
     async purgeExpired(before) {
       const cutoff = before.toISOString();

@@ -95,6 +95,18 @@ export interface CustomerDirectory {
   pruneEvents(): Promise<number>;
 }
 
+/** Each connection's webhook URL token, stored as a hash. */
+export interface WebhookEndpoints {
+  /** A new token for the account's connection to `provider`, replacing any earlier one (shown once). */
+  rotate(accountId: string, provider: string): Promise<{ token: string; createdAt: string }>;
+  /** Where a token leads, or null. */
+  resolve(token: string): Promise<{ accountId: string; provider: string } | null>;
+  /** The providers of the account that have a webhook token, with when it was made. */
+  list(accountId: string): Promise<Array<{ provider: string; createdAt: string }>>;
+  /** True when a token was removed. */
+  remove(accountId: string, provider: string): Promise<boolean>;
+}
+
 /**
  * The store as the rest of the backend sees it. `auth/` and `store/` add the identity parts
  * (accounts, users, API keys, sessions, audit listing) to this interface.
@@ -104,6 +116,7 @@ export interface Store {
   readonly paybisAuthKeys: PaybisAuthKeys;
   readonly audit: AuditLog;
   readonly customerDirectory: CustomerDirectory;
+  readonly webhookEndpoints: WebhookEndpoints;
   readonly customerSessions: {
     /** The customer bound to a live (unexpired, unrevoked) customer token, or null. */
     resolve(token: string): Promise<Customer | null>;
@@ -112,6 +125,7 @@ export interface Store {
   readonly users: Users;
   readonly apiKeys: ApiKeys;
   readonly sessions: Sessions;
+  readonly connections: ProviderConnections;
   /** Deletes API and customer sessions that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
   close(): Promise<void>;
@@ -268,6 +282,48 @@ export interface AuditLog {
   record(entry: AuditEntryInput): Promise<void>;
   /** Newest first; `before` is an entry id (exclusive) for the next page. */
   list(query: { accountIds: string[]; limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+// ---- Provider connections ----
+
+/** One account's stored connection to one provider, as kept: secrets are ciphertexts. */
+export interface StoredConnection {
+  id: string;
+  accountId: string;
+  provider: string;
+  settings: Record<string, unknown>;
+  /** Field name → ciphertext; decrypted only by `connections/`. */
+  secrets: Record<string, string>;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProviderConnections {
+  /** One indexed read (account, provider); null when the account has no such connection. */
+  get(accountId: string, provider: string): Promise<StoredConnection | null>;
+  /** The account's connections, or every stored connection when `accountId` is left out. */
+  list(accountId?: string): Promise<StoredConnection[]>;
+  /**
+   * Creates (`expectedVersion` null) or replaces (only while the row still has `expectedVersion`)
+   * a connection; the new version is one more. Null when another writer got there first: read
+   * again and retry. Throws `StoreConflictError` for an unknown account.
+   */
+  save(input: {
+    id: string;
+    accountId: string;
+    provider: string;
+    settings: Record<string, unknown>;
+    secrets: Record<string, string>;
+    expectedVersion: number | null;
+  }): Promise<StoredConnection | null>;
+  /**
+   * Replaces the ciphertexts of the same values (key rotation) while the row still has `version`;
+   * the version stays, since nothing a client uses changed. False when the row changed meanwhile.
+   */
+  replaceCiphertexts(id: string, version: number, secrets: Record<string, string>): Promise<boolean>;
+  /** True when a connection was removed. */
+  remove(accountId: string, provider: string): Promise<boolean>;
 }
 
 /** A uniqueness or reference rule refused the write (duplicate id, unknown account or role). */

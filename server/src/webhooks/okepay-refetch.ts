@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OkePayConfig } from '../config.ts';
 import { ProviderError } from '../errors.ts';
-import { signOkePay } from '../providers/okepay.ts';
+import { signOkePay } from '../providers/okepay/client.ts';
 import { parseProviderJson, providerRequest } from '../providers/http.ts';
 import type { OkePayDelivery } from './okepay.ts';
 
