@@ -15,6 +15,7 @@ import { registerMeRoutes } from './routes/me.ts';
 import { createConnectionResolver } from './connections/resolver.ts';
 import { environmentConnectionsOf, environmentSecrets } from './connections/environment.ts';
 import { PROVIDERS } from './providers/registry.ts';
+import { registerWebhookTokenRoutes } from './routes/webhook-tokens.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 export interface HandoffOptions {
@@ -97,6 +98,7 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   for (const provider of PROVIDERS) provider.registerRoutes(app, deps);
   registerConnectionRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerWebhookTokenRoutes(app, deps);
   registerWebhookRoutes(app, deps);
 
   app.doc31('/openapi.json', {
