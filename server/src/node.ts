@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createHandoff } from './app.ts';
 import { environmentSecrets } from './connections/environment.ts';
+import { storedConnectionProblems } from './connections/service.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
@@ -43,6 +44,17 @@ export async function startServer(
     options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
   const ownStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.database));
+  try {
+    for (const problem of await storedConnectionProblems({
+      store: store.connections,
+      keyring: config.encryption,
+    })) {
+      logger.error('stored provider connections cannot be read', { problem });
+    }
+  } catch (err) {
+    if (ownStore) await store.close();
+    throw err;
+  }
   const app = createHandoff({
     config,
     store,

@@ -278,3 +278,35 @@ export async function rotateKey(
   }
   return { rotated, connections: all.length };
 }
+
+/**
+ * What stops stored connections from working with the configured keys, one message per problem,
+ * each naming the variable to fix. Checked at start, so an operator hears of it at once rather
+ * than from the first customer; the backend still serves everything else.
+ */
+export async function storedConnectionProblems(
+  context: Pick<ConnectionContext, 'store' | 'keyring'>,
+): Promise<string[]> {
+  const stored = await context.store.list();
+  if (stored.length === 0) return [];
+  const known = new Set([context.keyring.current, ...context.keyring.previous].map((key) => key?.id));
+  const unknown = new Map<string, string[]>();
+  for (const connection of stored) {
+    for (const ciphertext of Object.values(connection.secrets)) {
+      const keyId = keyIdOf(ciphertext) ?? 'unreadable';
+      if (known.has(keyId)) continue;
+      const where = `${connection.accountId}/${connection.provider}`;
+      unknown.set(keyId, [...new Set([...(unknown.get(keyId) ?? []), where])]);
+    }
+  }
+  if (unknown.size === 0) return [];
+  if (!context.keyring.current) {
+    return [
+      `${ENCRYPTION_KEY_VARIABLE} is not set, but ${stored.length} provider connection(s) are stored encrypted: those accounts answer 503 until it is set`,
+    ];
+  }
+  return [...unknown].map(
+    ([keyId, where]) =>
+      `key ${keyId} sealed the secrets of ${where.join(', ')}, but it is neither ${ENCRYPTION_KEY_VARIABLE} nor in HANDOFF_ENCRYPTION_KEY_PREVIOUS: those connections answer 503`,
+  );
+}
