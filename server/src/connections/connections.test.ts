@@ -7,7 +7,7 @@ import { PROVIDERS } from '../providers/registry.ts';
 import { createConnectionResolver } from './resolver.ts';
 import { forEachStore } from '../store/test-stores.ts';
 import type { SqlStore } from '../store/index.ts';
-import { rotateKey } from './service.ts';
+import { rotateKey, storedConnectionProblems } from './service.ts';
 import { connectionsApp, newKey, request, sessionFor } from './test-support.ts';
 
 const OKEPAY = { instance: 'second', secret: OKEPAY_SECOND.secret, apiBase: 'https://api.second.example' };
@@ -297,5 +297,57 @@ forEachStore('provider connections API', ({ open }) => {
     logger.error('provider said', { message: `bad secret ${OKEPAY.secret}` });
     expect(lines.join('\n')).not.toContain(OKEPAY.secret);
     expect(lines.join('\n')).toContain('[redacted]');
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const { app } = await setUp();
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    const one = doc.paths['/v1/accounts/{accountId}/connections/{provider}'];
+    expect(Object.keys(one ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+    expect(one?.put?.security).toEqual([{ sessionToken: [] }]);
+    expect(doc.paths['/v1/accounts/{accountId}/connections']).toHaveProperty('get');
+    expect(doc.components.schemas).toHaveProperty('Connection');
+    expect(doc.components.schemas).toHaveProperty('ConnectionInput');
+  });
+
+  it('names the variable at start when stored connections cannot be read with the configured keys', async () => {
+    const { store, app, key, admin } = await setUp();
+    expect((await request(app, 'PUT', '/v1/accounts/acme/connections/paybis', admin, PAYBIS)).status).toBe(
+      200,
+    );
+    const check = (env: Record<string, string>) =>
+      storedConnectionProblems({ store: store.connections, keyring: loadConfig(env).encryption });
+    expect(await check({ HANDOFF_ENCRYPTION_KEY: key })).toEqual([]);
+    expect(await check({})).toEqual([
+      expect.stringMatching(/^HANDOFF_ENCRYPTION_KEY is not set, but 1 provider/),
+    ]);
+    const [wrong] = await check({ HANDOFF_ENCRYPTION_KEY: newKey() });
+    expect(wrong).toMatch(
+      /acme\/paybis, but it is neither HANDOFF_ENCRYPTION_KEY nor in HANDOFF_ENCRYPTION_KEY_PREVIOUS/,
+    );
+
+    // A customer of that account gets a 503 naming the variable, not a crash or garbage.
+    const lines: string[] = [];
+    const wrongKeyApp = connectionsApp(store, {
+      env: { HANDOFF_ENCRYPTION_KEY: newKey() },
+      logger: createLogger({ write: (line) => lines.push(line) }),
+    });
+    const { token } = await store.customerSessions.create({
+      accountId: 'acme',
+      customer: { id: 'c1', paybis: true },
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(wrongKeyApp, 'POST', '/v1/paybis/session', token, {});
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('provider_not_configured');
+      expect(body.error.message).toMatch(/HANDOFF_ENCRYPTION_KEY/);
+    }
+    // Logged once, not once per request.
+    expect(lines.filter((line) => line.includes('provider connection unusable'))).toHaveLength(1);
   });
 });
