@@ -61,6 +61,11 @@ export function registerWebhookTokenRoutes(app: OpenAPIHono<AppEnv>, deps: Deps)
         params: AccountParams.extend({
           provider: z.enum(WEBHOOK_PROVIDERS).openapi({ param: { name: 'provider', in: 'path' } }),
         }),
+        body: {
+          content: { 'application/json': { schema: z.object({}).strict().openapi('WebhookTokenRequest') } },
+          required: false,
+          description: 'Empty, or `{}`.',
+        },
       },
       responses: {
         201: {

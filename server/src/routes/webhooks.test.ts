@@ -274,7 +274,7 @@ forEachStore('webhooks', ({ open }) => {
         headers: JSON_TYPE,
         body: forged,
       });
-      expect(unknown.status).toBe(502);
+      expect(unknown.status).toBe(409);
       const failing = appFor(store, { fetch: () => Promise.reject(new Error('down')) });
       expect(
         (

@@ -177,7 +177,7 @@ export function registerWebhookRoutes(
     receive('2checkout', async (c, found, raw) => {
       if (found.provider !== '2checkout') throw new Error('webhook target of another provider');
       const type = c.req.header('content-type') ?? '';
-      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+      if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
         throw new ApiError(
           415,
           'unsupported_media_type',
@@ -214,6 +214,9 @@ export function registerWebhookRoutes(
     '/v1/webhooks/paybis/:token',
     receive('paybis', async (c, found, raw) => {
       if (found.provider !== 'paybis') throw new Error('webhook target of another provider');
+      if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+        throw new ApiError(415, 'unsupported_media_type', 'Send the webhook as application/json.');
+      }
       if (found.publicKey !== null)
         verifyPaybisSignature(found.publicKey, raw, c.req.header('x-request-signature'));
       const event = readPaybisEvent(decode(raw));
@@ -266,8 +269,12 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: received,
       ...errors,
+      415: {
+        description: 'Neither a form post nor JSON',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
       409: {
-        description: 'The API disagrees with the delivery',
+        description: 'OkePay does not confirm the delivery (unknown object, or it disagrees)',
         content: { 'application/json': { schema: ErrorSchema } },
       },
       502: {
@@ -309,6 +316,10 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       "Give this URL to the Paybis integration manager. With Paybis's public key configured, " +
       '`X-Request-Signature` (RSA-PSS SHA-512) is required.',
     request: { params: z.object({ token }) },
-    responses: { 200: received, ...errors },
+    responses: {
+      200: received,
+      ...errors,
+      415: { description: 'Not JSON', content: { 'application/json': { schema: ErrorSchema } } },
+    },
   });
 }

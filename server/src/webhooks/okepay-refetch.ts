@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OkePayConfig } from '../config.ts';
-import { ProviderError } from '../errors.ts';
+import { ApiError, ProviderError } from '../errors.ts';
 import { signOkePay } from '../providers/okepay/client.ts';
 import { parseProviderJson, providerRequest } from '../providers/http.ts';
 import type { OkePayDelivery } from './okepay.ts';
@@ -29,8 +29,12 @@ export async function fetchOkePayObject(
     method: 'GET',
     headers: { accept: 'application/json' },
   });
+  if (res.status >= 400 && res.status < 500) {
+    // OkePay says no (no such object, or not ours to see): the delivery is not confirmed.
+    throw new ApiError(409, 'conflict', `OkePay does not confirm ${kind} ${id} (HTTP ${res.status}).`);
+  }
   if (res.status < 200 || res.status >= 300) {
-    throw new ProviderError(PROVIDER, `refused to confirm the ${kind} (HTTP ${res.status})`);
+    throw new ProviderError(PROVIDER, `could not confirm the ${kind} (HTTP ${res.status})`);
   }
   const parsed = Answer.safeParse(parseProviderJson(PROVIDER, res.text));
   if (!parsed.success) throw new ProviderError(PROVIDER, `answered without the ${kind}`);

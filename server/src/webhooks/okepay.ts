@@ -94,13 +94,13 @@ export function normalizedEmail(value: unknown): string | null {
  */
 export function readOkePayDelivery(contentType: string, raw: string): OkePayDelivery {
   let body: unknown;
-  if (/^application\/json\b/i.test(contentType)) {
+  if (/^application\/json\s*(;|$)/i.test(contentType)) {
     try {
       body = JSON.parse(raw) as unknown;
     } catch {
       throw malformed('The body is not valid JSON.');
     }
-  } else if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) {
+  } else if (/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
     body = parsePhpForm(raw);
   } else {
     throw malformed('Send the webhook as application/x-www-form-urlencoded or application/json.');
