@@ -144,7 +144,7 @@ it('records a signed Paybis verification update', async () => {
     url: hook('paybis'),
     privateKeyPem: PAYBIS_SECOND.privateKeyPem,
   });
-  const authKey = '3f2c1a9e-0000-4000-8000-00000000abcd';
+  const { authKey } = await store.paybisAuthKeys.getOrCreate('default', 'u-9');
   sandbox.webhooks.trigger({ provider: 'paybis', type: 'verification', authKey, status: 'approved' });
   await sandbox.webhooks.settled();
   expect(await store.customerDirectory.paybisStatus('default', authKey)).toBe('approved');

@@ -70,6 +70,19 @@ const lcn = (
   ...extra,
 ];
 
+/** Makes the auth key the Paybis events name one the default account gave a customer. */
+async function knownAuthKey(store: SqlStore) {
+  await store.db
+    .insertInto('paybis_auth_keys')
+    .values({
+      account_id: 'default',
+      customer_id: 'c1',
+      auth_key: 'a1b2c3d4-0000-4000-8000-000000000001',
+      created_at: new Date().toISOString(),
+    })
+    .execute();
+}
+
 /** Newest first. */
 async function audits(store: SqlStore) {
   return (await store.audit.list({ accountIds: ['default'], limit: 50 })).filter(
@@ -350,6 +363,7 @@ forEachStore('webhooks', ({ open }) => {
 
     it('records the verification status by auth key, newest first', async () => {
       const store = await open();
+      await knownAuthKey(store);
       const app = appFor(store);
       const post = (body: string) =>
         app.request(`/v1/webhooks/paybis/${TOKEN}`, { method: 'POST', headers: JSON_TYPE, body });
@@ -362,6 +376,7 @@ forEachStore('webhooks', ({ open }) => {
 
     it("requires Paybis's signature when its public key is configured", async () => {
       const store = await open();
+      await knownAuthKey(store);
       const app = appFor(store, { env: { HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY: pem } });
       const body = event('approved', 1_780_000_100);
       const post = (headers: Record<string, string>) =>

@@ -78,7 +78,9 @@ forEachStore('customer directory', ({ open, openPair, kind }) => {
   });
 
   it('never lets an older event overwrite a newer one', async () => {
-    const { customerDirectory: directory } = await open();
+    const store = await open();
+    const { customerDirectory: directory } = store;
+    const { authKey } = await store.paybisAuthKeys.getOrCreate('default', 'c1');
     const ingest = (eventKey: string, change: DirectoryChange) =>
       directory.ingest({ accountId: 'default', provider: 'x', eventKey, changes: [change] });
     await ingest(
@@ -105,17 +107,17 @@ forEachStore('customer directory', ({ open, openPair, kind }) => {
 
     await ingest('p-new', {
       kind: 'paybis_verification',
-      authKey: 'k1',
+      authKey,
       status: 'approved',
       eventAt: '2026-12-02T00:00:00.000Z',
     });
     await ingest('p-old', {
       kind: 'paybis_verification',
-      authKey: 'k1',
+      authKey,
       status: 'started',
       eventAt: '2026-12-01T00:00:00.000Z',
     });
-    expect(await directory.paybisStatus('default', 'k1')).toBe('approved');
+    expect(await directory.paybisStatus('default', authKey)).toBe('approved');
   });
 
   it('keeps accounts apart', async () => {
@@ -158,6 +160,32 @@ forEachStore('customer directory', ({ open, openPair, kind }) => {
     };
     const results = await Promise.all([a.customerDirectory.ingest(event), b.customerDirectory.ingest(event)]);
     expect(results.sort()).toEqual(['applied', 'duplicate']);
+  });
+
+  it('keeps no Paybis status for an auth key the account never created', async () => {
+    const store = await open();
+    await store.accounts.create({ id: 'acme', name: 'Acme' });
+    const { authKey } = await store.paybisAuthKeys.getOrCreate('acme', 'c1');
+    const change: DirectoryChange = {
+      kind: 'paybis_verification',
+      authKey,
+      status: 'approved',
+      eventAt: '2026-12-01T00:00:00.000Z',
+    };
+    await store.customerDirectory.ingest({
+      accountId: 'default',
+      provider: 'paybis',
+      eventKey: 'e1',
+      changes: [change],
+    });
+    expect(await store.customerDirectory.paybisStatus('default', authKey)).toBeNull();
+    await store.customerDirectory.ingest({
+      accountId: 'acme',
+      provider: 'paybis',
+      eventKey: 'e1',
+      changes: [change],
+    });
+    expect(await store.customerDirectory.paybisStatus('acme', authKey)).toBe('approved');
   });
 
   describe('retention', () => {

@@ -137,7 +137,15 @@ async function apply(tx: Kysely<Database>, accountId: string, change: DirectoryC
         )
         .execute();
       return;
-    case 'paybis_verification':
+    case 'paybis_verification': {
+      // Only auth keys this account gave its own customers: anything else is nobody we know.
+      const known = await tx
+        .selectFrom('paybis_auth_keys')
+        .select('customer_id')
+        .where('account_id', '=', accountId)
+        .where('auth_key', '=', change.authKey)
+        .executeTakeFirst();
+      if (known === undefined) return;
       await tx
         .insertInto('paybis_verifications')
         .values({
@@ -157,5 +165,6 @@ async function apply(tx: Kysely<Database>, accountId: string, change: DirectoryC
         )
         .execute();
       return;
+    }
   }
 }

@@ -81,7 +81,8 @@ export interface DirectoryEntry {
 export interface CustomerDirectory {
   /**
    * Records the event and applies its changes in one transaction. `duplicate` (nothing changed)
-   * when the event was ingested before; a change older than what a row holds is skipped.
+   * when the event was ingested before; a change older than what a row holds is skipped, and so
+   * is a Paybis status for an auth key the account never created.
    */
   ingest(input: {
     accountId: string;
