@@ -15,6 +15,8 @@ import { registerMeRoutes } from './routes/me.ts';
 import { createConnectionResolver } from './connections/resolver.ts';
 import { environmentConnectionsOf, environmentSecrets } from './connections/environment.ts';
 import { PROVIDERS } from './providers/registry.ts';
+import { registerWebhookTokenRoutes } from './routes/webhook-tokens.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 export interface HandoffOptions {
   config: HandoffConfig;
@@ -41,7 +43,14 @@ const MAX_BODY_BYTES = 16 * 1024;
 export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   const { config } = options;
   const logger =
-    options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      secrets: [
+        ...environmentSecrets(config),
+        ...(config.webhookToken !== null ? [config.webhookToken] : []),
+      ],
+    });
   const outbound = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? (() => new Date());
   const deps: Deps = {
@@ -78,7 +87,8 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use('/v1/*', corsRules(config.corsOrigins));
   app.use('*', bodySizeRule(MAX_BODY_BYTES));
-  app.use('*', jsonBodyRule());
+  // Providers choose their webhooks' encodings (forms, JSON); those routes check the type themselves.
+  app.use('*', jsonBodyRule({ except: (path) => path.startsWith('/v1/webhooks/') }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -88,6 +98,8 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   for (const provider of PROVIDERS) provider.registerRoutes(app, deps);
   registerConnectionRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerWebhookTokenRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -229,6 +229,38 @@ describe('handoff connections', () => {
     return { code, stdout, stderr };
   }
 
+  it('gives a new connection its webhook URL once, lists its path, and rotates it', async () => {
+    env.HANDOFF_ENCRYPTION_KEY = key;
+    expect((await cli('accounts', 'create', '--id', 'acme', '--name', 'Acme')).code).toBe(0);
+    const args = ['connections', 'set', '--account', 'acme', '--provider', 'okepay'];
+    const first = await cliWithInput(JSON.stringify(okepay), ...args);
+    const path = /\/v1\/webhooks\/okepay\/whk_[A-Za-z0-9_-]{43}/.exec(first.stdout)?.[0];
+    expect(path).toBeDefined();
+    // Setting it again keeps the URL already pasted into the provider, and does not show it again.
+    expect((await cliWithInput(JSON.stringify(okepay), ...args)).stdout).not.toContain('/v1/webhooks/');
+
+    const listed = await cli('connections', 'list', '--account', 'acme', '--json');
+    const [view] = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(view?.webhookPaths).toEqual(['/v1/webhooks/okepay/{token}']);
+    expect(listed.stdout).not.toContain(path!.split('/').at(-1));
+
+    const rotated = await cli('connections', 'webhook-token', '--account', 'acme', '--provider', 'okepay');
+    expect(rotated.code).toBe(0);
+    const next = /\/v1\/webhooks\/okepay\/whk_[A-Za-z0-9_-]{43}/.exec(rotated.stdout)?.[0];
+    expect(next).toBeDefined();
+    expect(next).not.toBe(path);
+    const store = await openStore({ kind: 'sqlite', path: env.HANDOFF_DB! });
+    try {
+      expect(await store.webhookEndpoints.resolve(path!.split('/').at(-1)!)).toBeNull();
+      expect(await store.webhookEndpoints.resolve(next!.split('/').at(-1)!)).toEqual({
+        accountId: 'acme',
+        provider: 'okepay',
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sets a connection from standard input, lists it without secrets, rotates the key and removes it', async () => {
     env.HANDOFF_ENCRYPTION_KEY = key;
     expect((await cli('accounts', 'create', '--id', 'acme', '--name', 'Acme')).code).toBe(0);

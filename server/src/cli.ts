@@ -14,6 +14,8 @@ import {
 } from './connections/service.ts';
 import { ApiError } from './errors.ts';
 import { startServer } from './node.ts';
+import { DEFAULT_ACCOUNT_ID } from './context.ts';
+import { webhookPath } from './webhooks/token.ts';
 import { openStore, type SqlStore } from './store/index.ts';
 import { StoreConflictError } from './store/types.ts';
 
@@ -43,6 +45,8 @@ Commands:
   connections list --account ID [--json]  Show connections: fields set, secret fingerprints, settings
   connections remove --account ID --provider P
                                           Remove a provider connection
+  connections webhook-token --account ID --provider P
+                                          Make or replace the connection's webhook URL (shown once)
   connections rotate-key                  Seal every stored secret again under HANDOFF_ENCRYPTION_KEY
                                           (old keys in HANDOFF_ENCRYPTION_KEY_PREVIOUS); safe to re-run
 
@@ -354,6 +358,13 @@ async function keys(sub: string | undefined, args: string[], config: () => Hando
 /** Most a connection document on standard input may be (a PEM key and a few settings). */
 const MAX_CONNECTION_INPUT = 64 * 1024;
 
+function webhookTokenNotice(displayName: string, path: string): string {
+  return (
+    `${displayName} webhook URL (shown once; paste it into the provider after this server's public URL):\n` +
+    `  ${path}\n`
+  );
+}
+
 async function connections(sub: string | undefined, args: string[], config: () => HandoffConfig, io: CliIo) {
   const context = (cfg: HandoffConfig, store: SqlStore): ConnectionContext => ({
     store: store.connections,
@@ -393,22 +404,66 @@ async function connections(sub: string | undefined, args: string[], config: () =
       `Set the ${provider.displayName} connection of account ${accountId} (fields: ${fields.join(', ')}).\n`,
     );
     io.stdout(describe(view));
+    // A new connection gets its webhook URL at once; an existing one keeps the URL already pasted.
+    const token = await withStore(cfg, async (store) =>
+      (await store.webhookEndpoints.list(accountId)).some((w) => w.provider === provider.id)
+        ? null
+        : (await store.webhookEndpoints.rotate(accountId, provider.id)).token,
+    );
+    if (token !== null) io.stdout(webhookTokenNotice(provider.displayName, webhookPath(provider.id, token)));
+    return 0;
+  }
+  if (sub === 'webhook-token') {
+    const { values } = parse(args, { account: { type: 'string' }, provider: { type: 'string' } });
+    const accountId = required(values, 'account');
+    const provider = providerOption(required(values, 'provider'));
+    const cfg = config();
+    const { token } = await withStore(cfg, async (store) => {
+      await requireAccount(store, accountId);
+      const made = await store.webhookEndpoints.rotate(accountId, provider.id);
+      await store.audit.record({
+        action: 'webhook_token.rotate',
+        outcome: 'success',
+        accountId,
+        provider: provider.id,
+        detail: 'rotated (cli)',
+      });
+      return made;
+    });
+    io.stdout(webhookTokenNotice(provider.displayName, webhookPath(provider.id, token)));
     return 0;
   }
   if (sub === 'list') {
     const { values } = parse(args, { account: { type: 'string' }, json: { type: 'boolean' } });
     const accountId = required(values, 'account');
     const cfg = config();
-    const list = await withStore(cfg, async (store) => {
+    const { list, webhooks } = await withStore(cfg, async (store) => {
       await requireAccount(store, accountId);
-      return listConnections(context(cfg, store), accountId);
+      return {
+        list: await listConnections(context(cfg, store), accountId),
+        webhooks: await store.webhookEndpoints.list(accountId),
+      };
     });
-    if (values.json) io.stdout(`${JSON.stringify(list)}\n`);
-    else
+    const webhookPaths = (providerId: string) => [
+      ...(webhooks.some((w) => w.provider === providerId) ? [webhookPath(providerId, '{token}')] : []),
+      ...(accountId === DEFAULT_ACCOUNT_ID && cfg.webhookToken !== null
+        ? [webhookPath(providerId, '{HANDOFF_WEBHOOK_TOKEN}')]
+        : []),
+    ];
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify(list.map((view) => ({ ...view, webhookPaths: webhookPaths(view.provider) })))}\n`,
+      );
+    } else
       io.stdout(
         list.length === 0
           ? `Account ${accountId} has no provider connections.\n`
-          : list.map(describe).join(''),
+          : list
+              .map((view) => {
+                const paths = webhookPaths(view.provider);
+                return `${describe(view)}${paths.length > 0 ? `  webhooks: ${paths.join(', ')}\n` : ''}`;
+              })
+              .join(''),
       );
     return 0;
   }
@@ -445,7 +500,7 @@ async function connections(sub: string | undefined, args: string[], config: () =
     return 0;
   }
   throw new UsageError(
-    `Unknown command "connections ${sub ?? ''}": use "connections set", "list", "remove" or "rotate-key".`,
+    `Unknown command "connections ${sub ?? ''}": use "connections set", "list", "remove", "webhook-token" or "rotate-key".`,
   );
 }
 

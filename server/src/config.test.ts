@@ -54,4 +54,12 @@ describe('loadConfig', () => {
       ),
     );
   });
+
+  it('takes a webhook token only when it cannot be guessed and fits in a path', () => {
+    expect(loadConfig({ HANDOFF_WEBHOOK_TOKEN: 'a'.repeat(32) }).webhookToken).toBe('a'.repeat(32));
+    expect(loadConfig({}).webhookToken).toBeNull();
+    for (const bad of ['short', `${'a'.repeat(40)}/x`, 'a'.repeat(129)]) {
+      expect(() => loadConfig({ HANDOFF_WEBHOOK_TOKEN: bad }), bad).toThrow(/HANDOFF_WEBHOOK_TOKEN/);
+    }
+  });
 });

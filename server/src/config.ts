@@ -6,6 +6,7 @@ import type { Keyring } from './connections/encryption.ts';
 import type { OkePayConnection } from './providers/okepay/connection.ts';
 import type { PaybisConnection } from './providers/paybis/connection.ts';
 import type { TwoCheckoutConnection } from './providers/twocheckout/connection.ts';
+import { WEBHOOK_TOKEN_SHAPE } from './webhooks/token.ts';
 
 export { ConfigError };
 
@@ -37,6 +38,8 @@ const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
 const EnvSchema = z.object({
+  HANDOFF_WEBHOOK_TOKEN: optionalString,
+
   // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
   HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
@@ -67,6 +70,11 @@ export interface HandoffConfig {
   paybis: PaybisConnection | null;
   /** Encrypts connection secrets stored in the database (HANDOFF_ENCRYPTION_KEY and previous keys). */
   encryption: Keyring;
+  /**
+   * The default account's webhook token from the environment (`/v1/webhooks/{provider}/{token}`),
+   * next to the tokens stored per connection; null: none.
+   */
+  webhookToken: string | null;
   database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   host: string;
   port: number;
@@ -113,6 +121,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const connections = environmentConnections(env, problems);
   const encryption = loadKeyring(env, problems);
 
+  const webhookToken = e.HANDOFF_WEBHOOK_TOKEN ?? null;
+  if (webhookToken !== null && !WEBHOOK_TOKEN_SHAPE.test(webhookToken)) {
+    problems.push(
+      'HANDOFF_WEBHOOK_TOKEN: must be 32 to 128 letters, digits, "-" or "_" (e.g. `openssl rand -hex 32`)',
+    );
+  }
+
   const corsOrigins: string[] = [];
   for (const value of (e.HANDOFF_CORS_ORIGINS ?? '').split(',').map((s) => s.trim())) {
     if (value === '') continue;
@@ -135,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     twocheckout: (connections['2checkout'] as TwoCheckoutConnection | undefined) ?? null,
     paybis: (connections.paybis as PaybisConnection | undefined) ?? null,
     encryption,
+    webhookToken,
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL }
       : { kind: 'sqlite', path: e.HANDOFF_DB },

@@ -60,6 +60,9 @@ function App() {
             </select>
           </label>
         </form>
+        <form action="/api/sign-up" method="post">
+          <button type="submit">Sign up as a new customer</button>
+        </form>
       </header>
       <main>
         <h1 data-testid="signed-in-as">{host.customer.name}</h1>

@@ -7,7 +7,8 @@ export interface DemoCustomer {
   identity: CustomerIdentity;
 }
 
-export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
+/** The seeded customers, then those who sign up while the demo runs. */
+export const DEMO_CUSTOMERS: DemoCustomer[] = [
   {
     key: 'ada',
     name: 'Ada Lovelace',
@@ -33,6 +34,24 @@ export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
 ];
 
 export const defaultCustomer = DEMO_CUSTOMERS[0]!;
+
+let signUps = 0;
+
+/**
+ * A new customer of the host app. The app binds them by its own id and the email it verified at
+ * sign-up, and nothing else: Handoff learns their provider ids from the providers' webhooks.
+ */
+export function signUpCustomer(): DemoCustomer {
+  signUps += 1;
+  const key = `new-${signUps}-${Math.random().toString(36).slice(2, 8)}`;
+  const customer: DemoCustomer = {
+    key,
+    name: `New customer ${signUps}`,
+    identity: { id: `customer-${key}`, email: `${key}@example.com`, emailVerified: true, paybis: true },
+  };
+  DEMO_CUSTOMERS.push(customer);
+  return customer;
+}
 
 export function findCustomer(key: string | undefined): DemoCustomer {
   return DEMO_CUSTOMERS.find((c) => c.key === key) ?? defaultCustomer;

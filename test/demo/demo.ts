@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -16,7 +17,7 @@ import { loadConfig } from '@handoff/server';
 import { startServer, type RunningServer } from '@handoff/server/node';
 import { openStore, type SqlStore } from '../../server/src/store/index.ts';
 import { sourceAliases } from '../../vite.config.ts';
-import { DEMO_CUSTOMERS, findCustomer } from './customers.ts';
+import { DEMO_CUSTOMERS, findCustomer, signUpCustomer } from './customers.ts';
 
 /**
  * The demo: the provider sandbox, the Handoff backend pointed at it, and a small host app (the
@@ -69,8 +70,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     cleanups.push(() => store.close());
     const credentials = await createIntegrationKey(store);
 
+    // The webhook URL the operator pastes into each provider; here the sandbox is told directly.
+    const webhookToken = randomBytes(32).toString('base64url');
     const config = loadConfig({
       ...sandboxEnv(sandbox.sandbox),
+      HANDOFF_WEBHOOK_TOKEN: webhookToken,
       HANDOFF_2CO_BIND_IP: 'true',
       HANDOFF_CORS_ORIGINS: hostOrigins.join(','),
       HANDOFF_LOG_LEVEL: options.logLevel ?? 'warn',
@@ -79,6 +83,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     config.port = 0;
     const backend = await startServer(config, { store });
     cleanups.push(() => backend.close());
+    const webhooks = sandbox.sandbox.webhooks;
+    const hook = (provider: string) => `${backend.url}/v1/webhooks/${provider}/${webhookToken}`;
+    webhooks.configure('default', 'okepay', { url: hook('okepay'), encoding: 'php-form' });
+    webhooks.configure('default', '2checkout', { url: hook('2checkout') });
+    webhooks.configure('default', 'paybis', { url: hook('paybis') });
 
     const vite = await createViteServer({
       configFile: false,
@@ -93,7 +102,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     });
     cleanups.push(() => vite.close());
 
-    const hostApp = createHostApp({ backendUrl: backend.url, credentials, vite });
+    const hostApp = createHostApp({ backendUrl: backend.url, credentials, vite, sandbox: sandbox.sandbox });
     host.on('request', hostApp);
 
     return {
@@ -119,6 +128,8 @@ async function createIntegrationKey(store: SqlStore): Promise<{ apiKey: string; 
 }
 
 interface HostAppOptions {
+  /** Where the demo's new customers "buy": the sandbox then sends the providers' webhooks. */
+  sandbox: SandboxServer['sandbox'];
   backendUrl: string;
   credentials: { apiKey: string; apiSecret: string };
   vite: ViteDevServer;
@@ -128,7 +139,7 @@ interface HostAppOptions {
  * The host app's server. It knows who is signed in (here: a cookie the customer switcher sets),
  * holds the API key, and is the only party that talks to the backend's server-to-server routes.
  */
-function createHostApp({ backendUrl, credentials, vite }: HostAppOptions) {
+function createHostApp({ backendUrl, credentials, vite, sandbox }: HostAppOptions) {
   let session: { token: string; expiresAt: number } | undefined;
 
   async function sessionToken(): Promise<string> {
@@ -169,6 +180,33 @@ function createHostApp({ backendUrl, credentials, vite }: HostAppOptions) {
     if (url.pathname === '/api/handoff-token' && req.method === 'POST') {
       customerToken(signedIn.key).then(
         (body) => sendJson(res, 200, body),
+        (err: unknown) => sendJson(res, 502, { error: err instanceof Error ? err.message : String(err) }),
+      );
+      return;
+    }
+    if (url.pathname === '/api/sign-up' && req.method === 'POST') {
+      // A new customer signs up with a verified email, then subscribes at OkePay and at 2Checkout
+      // (acted out in the sandbox, which sends the webhooks to the backend).
+      const customer = signUpCustomer();
+      const email = customer.identity.email!;
+      const events = sandbox.webhooks;
+      events.trigger({
+        provider: 'okepay',
+        type: 'subscribe',
+        email,
+        firstName: 'New',
+        lastName: 'Customer',
+      });
+      events.trigger({ provider: '2checkout', type: 'subscribe', email });
+      events.trigger({ provider: '2checkout', type: 'subscribe', email });
+      events.settled().then(
+        () => {
+          res.writeHead(303, {
+            location: '/',
+            'set-cookie': `demo_customer=${customer.key}; Path=/; HttpOnly; SameSite=Lax`,
+          });
+          res.end();
+        },
         (err: unknown) => sendJson(res, 502, { error: err instanceof Error ? err.message : String(err) }),
       );
       return;

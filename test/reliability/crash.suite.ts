@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { sandboxEnv } from '@handoff/sandbox';
 import { openStore, type SqlStore, type StoreOptions } from '../../server/src/store/index.ts';
 import { testPostgresUrl } from '../../server/src/store/test-stores.ts';
+import { hmacHex, signedString } from '../../server/src/webhooks/twocheckout.ts';
 import { Capture, report, startRecordingSandbox, type RecordingSandbox } from './support.ts';
 
 /**
@@ -264,5 +265,139 @@ describe('kill -9 during first-time Paybis requests', () => {
       return;
     }
     await crashRun(await postgresEngine(url));
+  });
+});
+
+// ---- Webhook ingestion ----
+
+const WEBHOOK_TOKEN = 'crash-webhook-token-0123456789abcdef';
+/** Distinct 2Checkout notifications, each for its own subscription. */
+const EVENTS = 200;
+
+/** A signed LCN, as 2Checkout sends it. */
+function notification(secretKey: string, i: number): string {
+  const fields: Array<[string, string]> = [
+    ['LICENSE_CODE', `SUB-CRASH-${i}`],
+    ['EXPIRATION_DATE', '2027-01-31'],
+    ['DATE_UPDATED', '2026-12-01 10:00:00'],
+    ['DISABLED', '0'],
+    ['EMAIL', `crash-${i}@example.com`],
+  ];
+  return new URLSearchParams([
+    ...fields,
+    ['HASH', hmacHex('md5', secretKey, signedString(fields))],
+  ]).toString();
+}
+
+/** Posts one notification; true when the backend answered with a read receipt (2Checkout stops). */
+async function deliver(base: string, body: string): Promise<boolean> {
+  const res = await fetch(`${base}/v1/webhooks/2checkout/${WEBHOOK_TOKEN}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  return res.status === 200 && /^<EPAYMENT>\d{14}\|[0-9a-f]{32}<\/EPAYMENT>$/.test(text);
+}
+
+async function webhookCrashRun(engine: Engine): Promise<void> {
+  const env = { ...engine.env, HANDOFF_WEBHOOK_TOKEN: WEBHOOK_TOKEN };
+  const secretKey = sandboxEnv(sandbox.sandbox).HANDOFF_2CO_SECRET_KEY!;
+  const bodies = Array.from({ length: EVENTS }, (_, i) => notification(secretKey, i));
+  const backends = await Promise.all(Array.from({ length: engine.instances }, () => startBackend(env)));
+
+  // The provider's first attempts, until the kill; what it got no receipt for, it sends again later.
+  const acknowledged = new Set<number>();
+  let cutOff = 0;
+  let killed = false;
+  const killAll = () => {
+    if (killed) return;
+    killed = true;
+    for (const b of backends) b.child.kill('SIGKILL');
+  };
+  let next = 0;
+  const worker = async () => {
+    while (!killed && next < EVENTS) {
+      const n = next++;
+      try {
+        if (await deliver(backends[n % backends.length]!.url, bodies[n]!)) acknowledged.add(n);
+      } catch {
+        cutOff++;
+      }
+      if (acknowledged.size >= KILL_AFTER) killAll();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  killAll();
+  await Promise.all(backends.map((b) => b.exited));
+
+  const restarted = await startBackend(env);
+  const store = await openStore(engine.storeOptions);
+  try {
+    const problems: string[] = [];
+    // Acknowledged before the kill: already in the directory.
+    for (const n of acknowledged) {
+      const entry = await store.customerDirectory.lookup('default', `crash-${n}@example.com`);
+      if (entry.twocheckoutSubscriptions.map((s) => s.reference).join() !== `SUB-CRASH-${n}`)
+        problems.push(`event ${n} was acknowledged but is not stored`);
+    }
+    // The provider retries everything else, and replays some it had an answer for.
+    const retried = Array.from({ length: EVENTS }, (_, n) => n).filter((n) => !acknowledged.has(n));
+    const replayed = [...acknowledged].slice(0, 10);
+    for (const n of [...retried, ...replayed]) {
+      if (!(await deliver(restarted.url, bodies[n]!)))
+        problems.push(`event ${n}: no receipt after the restart`);
+    }
+    const events = await store.db
+      .selectFrom('webhook_events')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    const rows = await store.db
+      .selectFrom('twocheckout_subscriptions')
+      .select(['reference', 'email'])
+      .execute();
+    if (Number(events.count) !== EVENTS) problems.push(`${events.count} events recorded for ${EVENTS} sent`);
+    if (rows.length !== EVENTS) problems.push(`${rows.length} subscriptions stored for ${EVENTS} events`);
+    for (const row of rows) {
+      if (row.email !== `crash-${row.reference.slice('SUB-CRASH-'.length)}@example.com`)
+        problems.push(`${row.reference} stored with ${row.email}`);
+    }
+
+    report(
+      `webhook crash safety (${engine.kind}, ${engine.instances} instance${engine.instances > 1 ? 's' : ''})`,
+      {
+        events: EVENTS,
+        acknowledgedBeforeKill: acknowledged.size,
+        cutOffByKill: cutOff,
+        retriedAfterRestart: retried.length,
+        replayed: replayed.length,
+        failures: problems.length,
+      },
+    );
+    expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER);
+    expect(cutOff).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  } finally {
+    await store.close();
+    restarted.child.kill('SIGTERM');
+    await restarted.exited;
+    await engine.cleanup();
+  }
+}
+
+describe('kill -9 during webhook ingestion', () => {
+  it('SQLite: nothing acknowledged is lost, and retries double nothing', async () => {
+    await webhookCrashRun(await sqliteEngine());
+  });
+
+  it('PostgreSQL (two instances): nothing acknowledged is lost, and retries double nothing', async (ctx) => {
+    const url = await testPostgresUrl();
+    if (!url) {
+      report('webhook crash safety (postgres)', { skipped: 'no PostgreSQL server at the test URL' });
+      ctx.skip();
+      return;
+    }
+    await webhookCrashRun(await postgresEngine(url));
   });
 });

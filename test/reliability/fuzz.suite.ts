@@ -24,6 +24,8 @@ import {
  */
 
 const RUNS_PER_ROUTE = Number(process.env.HANDOFF_FUZZ_RUNS ?? 10_000);
+/** The default account's webhook token in this run (the webhook routes are fuzzed with it). */
+const WEBHOOK_TOKEN = 'fuzz-webhook-token-0123456789abcdef';
 const capture = new Capture('fuzz', inject('captureDir'));
 
 let world: InProcess;
@@ -138,6 +140,54 @@ function specs(): RouteSpec[] {
           }
         : {}),
     })),
+    {
+      method: 'POST',
+      path: '/v1/accounts/{accountId}/connections/{provider}/webhook-token',
+      url: '/v1/accounts/fuzz/connections/okepay/webhook-token',
+      auth: 'session',
+      valid: () => ({}),
+      bodyOptional: true,
+    },
+    {
+      method: 'GET',
+      path: '/v1/accounts/{accountId}/webhooks',
+      url: '/v1/accounts/fuzz/webhooks',
+      auth: 'session',
+    },
+    // Webhooks: the token is in the URL. A valid OkePay body names a seeded subscription (the
+    // sandbox API confirms it); a valid Paybis body a verification update. A 2Checkout body cannot
+    // be valid without its HMAC, so every fuzzed notification must be refused.
+    {
+      method: 'POST',
+      path: '/v1/webhooks/okepay/{token}',
+      url: `/v1/webhooks/okepay/${WEBHOOK_TOKEN}`,
+      auth: 'none',
+      valid: () => ({ subscription: { id: 9000, status: 'active' } }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/2checkout/{token}',
+      url: `/v1/webhooks/2checkout/${WEBHOOK_TOKEN}`,
+      auth: 'none',
+      valid: () => ({ LICENSE_CODE: 'SUB-DEMO-1', DATE_UPDATED: '2026-12-01 10:00:00', HASH: '00' }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/webhooks/2checkout/{token}',
+      url: `/v1/webhooks/2checkout/${WEBHOOK_TOKEN}`,
+      auth: 'none',
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/paybis/{token}',
+      url: `/v1/webhooks/paybis/${WEBHOOK_TOKEN}`,
+      auth: 'none',
+      valid: () => ({
+        event: 'VERIFICATION_STATUS_UPDATED',
+        data: { partnerUserId: 'fuzz-auth-key-0001', status: 'approved' },
+        timestamp: 1_780_000_000,
+      }),
+    },
   ];
 }
 
@@ -412,7 +462,11 @@ async function runCase(spec: RouteSpec, c: Case, figures: Figures): Promise<stri
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  world = await inProcess({ world: makeWorld(2), logger: capture.logger() });
+  world = await inProcess({
+    world: makeWorld(2),
+    logger: capture.logger(),
+    env: { HANDOFF_WEBHOOK_TOKEN: WEBHOOK_TOKEN },
+  });
   const integration = await seedIntegration(world.store, 'integration@example.com', ['admin']);
   // An account whose connections the admin manages (the default account's come from the environment).
   await world.store.accounts.create({ id: 'fuzz', name: 'Fuzz' });

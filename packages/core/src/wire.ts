@@ -87,12 +87,21 @@ export interface PaybisSessionResponse {
   expiresAt?: string;
 }
 
+/** A 2Checkout subscription the customer can open, as the provider last reported it. */
+export interface TwoCheckoutSubscriptionSummary {
+  reference: string;
+  /** e.g. `active`, `disabled`, `expired`, `canceled`; `unknown` for a reference bound explicitly. */
+  status: string;
+  /** ISO 8601, when 2Checkout reported one. */
+  expiresAt?: string;
+}
+
 /** `GET /v1/me`: what the signed-in customer can open, for components that render conditionally. */
 export interface MeResponse {
   customer: { id: string; email?: string };
   providers: {
     okepay: boolean;
-    '2checkout': { subscriptionReferences: string[] } | null;
+    '2checkout': { subscriptionReferences: string[]; subscriptions: TwoCheckoutSubscriptionSummary[] } | null;
     paybis: { scriptUrl: string } | null;
   };
 }
@@ -102,6 +111,12 @@ export interface CustomerIdentity {
   /** The host app's own id for this customer. */
   id: string;
   email?: string;
+  /**
+   * The host app has verified that the customer owns `email`: the backend then finds the
+   * customer's provider ids in the account's directory (fed by the providers' webhooks) each time
+   * they are used. Without it an email resolves nothing.
+   */
+  emailVerified?: boolean;
   /** OkePay contact id (from the subscription webhook). */
   okepayContactId?: number;
   /** 2Checkout subscription references this customer may manage. */

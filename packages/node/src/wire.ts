@@ -9,6 +9,12 @@ export interface CustomerIdentity {
   /** The host app's own id for this customer. */
   id: string;
   email?: string;
+  /**
+   * True when your app has verified `email` (the customer proved they own it): the backend then
+   * finds the customer's provider ids in the account's directory, which the providers' webhooks
+   * fill. Without it an email resolves nothing.
+   */
+  emailVerified?: boolean;
   /** OkePay contact id (from the subscription webhook). */
   okepayContactId?: number;
   /** 2Checkout subscription references this customer may manage. */

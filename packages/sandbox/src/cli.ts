@@ -118,7 +118,9 @@ export async function main(
             `printf '%s' ${shellQuote(JSON.stringify(connection))} | npx handoff connections set --account ACCOUNT --provider ${provider}`,
         )
         .join('\n') +
-      `\n\nFaults: GET/POST ${server.url}_sandbox/faults. Stop with Ctrl+C.\n`,
+      `\n\nWebhooks: POST ${server.url}_sandbox/webhooks {"provider":"okepay","url":"<backend>/v1/webhooks/okepay/<token>"}` +
+      ` (also 2checkout, paybis), then POST ${server.url}_sandbox/events {"provider":"okepay","type":"subscribe","email":"…"}.` +
+      `\nFaults: GET/POST ${server.url}_sandbox/faults. Stop with Ctrl+C.\n`,
   );
   return server;
 }

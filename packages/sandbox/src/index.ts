@@ -5,6 +5,19 @@ import { createPaybisSandbox, PAYBIS_DEMO, type PaybisSeed } from './paybis.ts';
 import { createTwoCheckoutSandbox, TWOCHECKOUT_DEMO, type TwoCheckoutSeed } from './twocheckout.ts';
 import { OKEPAY_SECOND, PAYBIS_SECOND, TWOCHECKOUT_SECOND } from './second-merchant.ts';
 import type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
+import {
+  createEventRoutes,
+  triggerEvent,
+  type EventResult,
+  type MerchantSimulation,
+  type SandboxEvent,
+} from './events.ts';
+import {
+  createWebhookSender,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  type WebhookProvider,
+} from './webhooks.ts';
 
 export type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
 export type { OkePaySeed, PaybisSeed, TwoCheckoutSeed };
@@ -25,6 +38,8 @@ export const SECOND_MERCHANT: MerchantSeeds = {
   paybis: PAYBIS_SECOND,
 };
 export { FaultConfigError, parseFaultConfig } from './faults.ts';
+export type { EventResult, SandboxEvent } from './events.ts';
+export type { WebhookDelivery, WebhookEndpoint, WebhookProvider } from './webhooks.ts';
 export { SandboxConnectionReset } from './http.ts';
 
 export interface SandboxOptions {
@@ -42,6 +57,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** How to learn a request's client IP (the Node server sets this from the socket). */
   clientIp?: (request: Request) => string | null;
+  /** How webhooks leave the sandbox (default: the global fetch), and the waits between retries. */
+  webhooks?: { deliver?: (request: Request) => Promise<Response>; retryDelaysMs?: readonly number[] };
   /** Source of randomness for fault rates, in [0, 1); injectable so tests are deterministic. */
   random?: () => number;
 }
@@ -62,6 +79,16 @@ export interface Sandbox {
   readonly urls: SandboxUrls;
   /** The same for each further merchant, by name. */
   readonly merchants: Readonly<Record<string, { readonly urls: SandboxUrls }>>;
+  /**
+   * The providers' webhooks: where each merchant's go (`default` is the main merchant), what was
+   * delivered, and customer events that cause them (also `/_sandbox/webhooks`, `/_sandbox/events`).
+   */
+  readonly webhooks: {
+    configure(merchant: string, provider: WebhookProvider, endpoint: WebhookEndpoint | null): void;
+    trigger(event: SandboxEvent, merchant?: string): EventResult;
+    deliveries(): WebhookDelivery[];
+    settled(): Promise<void>;
+  };
 }
 
 export interface SandboxUrls {
@@ -106,11 +133,25 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     now: options.now ?? (() => Date.now()),
     clientIp: options.clientIp ?? (() => null),
   };
+  const okepay = createOkePaySandbox(ctx, options.okepay);
+  const twocheckout = createTwoCheckoutSandbox(ctx, options.twocheckout);
   const providers: Record<ProviderId, ProviderSandbox> = {
-    okepay: createOkePaySandbox(ctx, options.okepay),
-    '2checkout': createTwoCheckoutSandbox(ctx, options.twocheckout),
+    okepay,
+    '2checkout': twocheckout,
     paybis: createPaybisSandbox(ctx, options.paybis),
   };
+  const simulations = new Map<string, MerchantSimulation>([
+    [
+      'default',
+      {
+        okepay: okepay.simulate,
+        twocheckout: twocheckout.simulate,
+        twocheckoutSecretKey: (options.twocheckout ?? TWOCHECKOUT_DEMO).secretKey,
+      },
+    ],
+  ]);
+  const sender = createWebhookSender({ ...options.webhooks, now: ctx.now });
+  const eventRoutes = createEventRoutes(sender, simulations);
   const urls = urlsAt(baseUrl);
 
   // Each further merchant is the same simulators with its own seeds, at its own path.
@@ -119,13 +160,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (!MERCHANT_NAME.test(name))
       throw new TypeError(`Sandbox merchant name "${name}" must be a-z, 0-9 and dashes.`);
     const merchantCtx: SandboxContext = { ...ctx, baseUrl: `${baseUrl}/merchants/${name}` };
+    const merchantOkePay = createOkePaySandbox(merchantCtx, seeds.okepay);
+    const merchantTwoCheckout = createTwoCheckoutSandbox(merchantCtx, seeds.twocheckout);
     merchants.set(name, {
       urls: urlsAt(merchantCtx.baseUrl),
       providers: {
-        okepay: createOkePaySandbox(merchantCtx, seeds.okepay),
-        '2checkout': createTwoCheckoutSandbox(merchantCtx, seeds.twocheckout),
+        okepay: merchantOkePay,
+        '2checkout': merchantTwoCheckout,
         paybis: createPaybisSandbox(merchantCtx, seeds.paybis),
       },
+    });
+    simulations.set(name, {
+      okepay: merchantOkePay.simulate,
+      twocheckout: merchantTwoCheckout.simulate,
+      twocheckoutSecretKey: seeds.twocheckout.secretKey,
     });
   }
 
@@ -156,6 +204,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (path === '/_sandbox/faults') return handleFaults(request);
     // What the sandbox believes the caller's IP is (IP-bound links depend on it).
     if (path === '/_sandbox/client-ip') return json({ ip: ctx.clientIp(request) });
+    if (path === '/_sandbox/webhooks') return eventRoutes.webhooks(request);
+    if (path === '/_sandbox/events') return eventRoutes.events(request);
     if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults, okepaySeed));
 
     let served = providers;
@@ -188,6 +238,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     baseUrl,
     urls,
     merchants: Object.fromEntries([...merchants].map(([name, merchant]) => [name, { urls: merchant.urls }])),
+    webhooks: {
+      configure: (merchant, provider, endpoint) => sender.configure(merchant, provider, endpoint),
+      trigger(event, merchant = 'default') {
+        const simulation = simulations.get(merchant);
+        if (!simulation) throw new TypeError(`No sandbox merchant "${merchant}".`);
+        return triggerEvent(sender, merchant, simulation, event);
+      },
+      deliveries: () => sender.deliveries(),
+      settled: () => sender.settled(),
+    },
     setFaults(next) {
       faults = parseFaultConfig(next);
     },

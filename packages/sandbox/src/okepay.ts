@@ -108,6 +108,7 @@ export const OKEPAY_DEMO = {
 export const OKEPAY_WRONG_SECRET = 'Instance name or secret is wrong';
 
 const AUTH_TOKEN_PATH = /^\/api\/v1(?:\.0)?\/AuthToken(?:\/0)?\/?$/;
+const RETRIEVE_PATH = /^\/api\/v1(?:\.0)?\/(Transaction|Subscription)\/(\d{1,10})\/?$/;
 const PORTAL_PATH = /^\/portal\/([^/]+)(\/logout)?\/?$/;
 const SESSION_COOKIE = 'okepay_session';
 /** AuthToken bodies are a few short fields. */
@@ -152,12 +153,43 @@ function validateSeed(seed: OkePaySeed): void {
   }
 }
 
+/** A payment, as the Transaction API and the transaction webhook show it. */
+export interface OkePayTransaction {
+  id: number;
+  status: 'confirmed' | 'cancelled';
+  time: string;
+  contactId: number;
+  subscriptionId: number | null;
+}
+
+/** Customer activity the sandbox can act out; each returns the object a webhook carries. */
+export interface OkePaySimulation {
+  /** A new (or known, by email) contact buys a subscription and pays its first period. */
+  subscribe(input: { email: string; firstName?: string; lastName?: string; title?: string }): {
+    transaction: Record<string, unknown>;
+  };
+  /** The next period of a subscription is paid. */
+  renew(subscriptionId: number): { transaction: Record<string, unknown> } | null;
+  /** The customer cancels a subscription. */
+  cancel(subscriptionId: number): { subscription: Record<string, unknown> } | null;
+}
+
+export type OkePaySandbox = ProviderSandbox & { readonly simulate: OkePaySimulation };
+
 /** The OkePay simulator. `handle` gets paths below `/okepay`. */
-export function createOkePaySandbox(ctx: SandboxContext, seed: OkePaySeed = OKEPAY_DEMO): ProviderSandbox {
+export function createOkePaySandbox(ctx: SandboxContext, seed: OkePaySeed = OKEPAY_DEMO): OkePaySandbox {
   validateSeed(seed);
   const tokenTtlMs = (seed.tokenTtlSeconds ?? 600) * 1000;
   const sessionTtlMs = (seed.sessionTtlSeconds ?? 3600) * 1000;
-  const contacts = new Map(seed.contacts.map((c) => [c.id, c]));
+  // Copies, so customers who sign up in the sandbox change nothing shared.
+  const contacts = new Map<number, OkePayContact>(
+    seed.contacts.map((c) => [c.id, { ...c, subscriptions: c.subscriptions.map((s) => ({ ...s })) }]),
+  );
+  const transactions = new Map<number, OkePayTransaction>();
+  let nextContactId = Math.max(1000, ...seed.contacts.map((c) => c.id)) + 1;
+  let nextSubscriptionId =
+    Math.max(5000, ...seed.contacts.flatMap((c) => c.subscriptions.map((s) => s.id))) + 1;
+  let nextTransactionId = 70_001;
   const tokens = new Map<string, LoginToken>();
   const sessions = new Map<string, PortalSession>();
   const portalPath = `${new URL(ctx.baseUrl).pathname.replace(/\/$/, '')}/okepay/portal/${seed.instance}/`;
@@ -326,9 +358,123 @@ ${contact.subscriptions.length === 0 ? '<p>No subscriptions.</p>' : ''}
     return portalPage(contact);
   }
 
+  function contactObject(contact: OkePayContact) {
+    return { id: contact.id, email: contact.email, firstname: contact.firstName, lastname: contact.lastName };
+  }
+
+  function subscriptionObject(contact: OkePayContact, subscription: OkePaySubscription) {
+    return {
+      id: subscription.id,
+      status: subscription.status,
+      valid_until: subscription.nextDate,
+      paymentInterval: subscription.interval,
+      contact: contactObject(contact),
+    };
+  }
+
+  function subscriptionOwner(subscriptionId: number) {
+    for (const contact of contacts.values()) {
+      const subscription = contact.subscriptions.find((s) => s.id === subscriptionId);
+      if (subscription) return { contact, subscription };
+    }
+    return null;
+  }
+
+  function transactionObject(transaction: OkePayTransaction) {
+    const contact = contacts.get(transaction.contactId)!;
+    const owned = transaction.subscriptionId === null ? null : subscriptionOwner(transaction.subscriptionId);
+    return {
+      id: transaction.id,
+      status: transaction.status,
+      time: transaction.time,
+      contact: contactObject(contact),
+      subscription: owned ? subscriptionObject(owned.contact, owned.subscription) : null,
+    };
+  }
+
+  function pay(contact: OkePayContact, subscription: OkePaySubscription) {
+    const transaction: OkePayTransaction = {
+      id: nextTransactionId++,
+      status: 'confirmed',
+      time: formatDate(ctx.now()),
+      contactId: contact.id,
+      subscriptionId: subscription.id,
+    };
+    transactions.set(transaction.id, transaction);
+    return { transaction: transactionObject(transaction) };
+  }
+
+  const simulate: OkePaySimulation = {
+    subscribe({ email, firstName = 'New', lastName = 'Customer', title = 'Pro plan' }) {
+      const address = email.trim().toLowerCase();
+      let contact = [...contacts.values()].find((c) => c.email.toLowerCase() === address);
+      if (!contact) {
+        contact = { id: nextContactId++, firstName, lastName, email: address, subscriptions: [] };
+        contacts.set(contact.id, contact);
+      }
+      const subscription: OkePaySubscription = {
+        id: nextSubscriptionId++,
+        title,
+        amount: 1990,
+        currency: 'CHF',
+        interval: 'monthly',
+        status: 'active',
+        nextDate: new Date(ctx.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      };
+      contact.subscriptions.push(subscription);
+      return pay(contact, subscription);
+    },
+    renew(subscriptionId) {
+      const owned = subscriptionOwner(subscriptionId);
+      if (!owned || owned.subscription.status !== 'active') return null;
+      owned.subscription.nextDate = new Date(Date.parse(owned.subscription.nextDate) + 30 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      return pay(owned.contact, owned.subscription);
+    },
+    cancel(subscriptionId) {
+      const owned = subscriptionOwner(subscriptionId);
+      if (!owned) return null;
+      owned.subscription.status = 'cancelled';
+      return { subscription: subscriptionObject(owned.contact, owned.subscription) };
+    },
+  };
+
+  /**
+   * `GET {apiBase}/v1.0/Transaction/{id}/` and `Subscription/{id}/` (PROVIDERS.md §5): signed like
+   * the AuthToken API, with the parameters in the query string.
+   */
+  async function retrieve(request: Request, model: string, id: number): Promise<Response> {
+    if (request.method !== 'GET') return refuse(405, 'Method not allowed: use GET.', { allow: 'GET' });
+    const query = new URL(request.url).search.slice(1);
+    if (query.length > MAX_BODY_CHARS) return refuse(413, 'The query is too large.');
+    const form = parsePhpForm(query);
+    if (form.get('instance') !== seed.instance) return refuse(403, OKEPAY_WRONG_SECRET);
+    const apiKey = request.headers.get('x-api-key');
+    const signature = form.get('ApiSignature');
+    if (apiKey !== null) {
+      if (!(await apiKeyMatches(apiKey))) return refuse(403, OKEPAY_WRONG_SECRET);
+    } else if (typeof signature !== 'string' || signature === '') {
+      return refuse(403, 'ApiSignature is missing.');
+    } else if (!(await signatureMatches(signature, okePaySignedString(form)))) {
+      return refuse(403, OKEPAY_WRONG_SECRET);
+    }
+    if (model === 'Transaction') {
+      const transaction = transactions.get(id);
+      if (!transaction) return refuse(404, `No transaction with id ${id}.`);
+      return json({ status: 'success', data: [transactionObject(transaction)] });
+    }
+    const owned = subscriptionOwner(id);
+    if (!owned) return refuse(404, `No subscription with id ${id}.`);
+    return json({ status: 'success', data: [subscriptionObject(owned.contact, owned.subscription)] });
+  }
+
   return {
+    simulate,
     async handle(request, path) {
       if (AUTH_TOKEN_PATH.test(path)) return authToken(request);
+      const retrieval = RETRIEVE_PATH.exec(path);
+      if (retrieval) return retrieve(request, retrieval[1]!, Number(retrieval[2]));
       if (path === '/api' || path.startsWith('/api/'))
         return refuse(404, `No API endpoint at ${path.slice(4) || '/'}.`);
       const match = PORTAL_PATH.exec(path);

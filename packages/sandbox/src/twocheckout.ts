@@ -282,11 +282,37 @@ function readCookie(request: Request, name: string): string | null {
  * Builds the 2Checkout part of the sandbox. State (API sessions, single sign-on tokens, myAccount
  * cookies) lives in memory for the lifetime of the returned object.
  */
+/** The fields of a notification, in the order 2Checkout sends them (unsigned). */
+export type TwoCheckoutNotificationFields = Array<[string, string]>;
+
+/** Customer activity the sandbox can act out; each returns the notifications 2Checkout sends. */
+export interface TwoCheckoutSimulation {
+  /** A new (or known, by email) customer buys a subscription: an IPN for the order, an LCN for the subscription. */
+  subscribe(input: { email: string; firstName?: string; lastName?: string; productName?: string }): {
+    reference: string;
+    ipn: TwoCheckoutNotificationFields;
+    lcn: TwoCheckoutNotificationFields;
+  };
+  /** The subscription renews for another month: an LCN with the new expiry. */
+  renew(reference: string): { lcn: TwoCheckoutNotificationFields } | null;
+  /** The subscription is cancelled: an LCN with it disabled. */
+  cancel(reference: string): { lcn: TwoCheckoutNotificationFields } | null;
+}
+
+export type TwoCheckoutSandbox = ProviderSandbox & { readonly simulate: TwoCheckoutSimulation };
+
 export function createTwoCheckoutSandbox(
   ctx: SandboxContext,
   seed: TwoCheckoutSeed = TWOCHECKOUT_DEMO,
-): ProviderSandbox {
-  const merchantList: TwoCheckoutMerchant[] = [seed, ...(seed.otherMerchants ?? [])];
+): TwoCheckoutSandbox {
+  // Copies, so customers who sign up in the sandbox change nothing shared.
+  const merchantList: Array<
+    TwoCheckoutMerchant & { customers: TwoCheckoutCustomer[]; subscriptions: TwoCheckoutSubscription[] }
+  > = [seed, ...(seed.otherMerchants ?? [])].map((m) => ({
+    ...m,
+    customers: [...m.customers],
+    subscriptions: m.subscriptions.map((s) => ({ ...s })),
+  }));
   validateSeed(merchantList);
   const merchants = new Map(merchantList.map((m) => [m.merchantCode, m]));
   const subscriptionOwner = new Map<string, TwoCheckoutMerchant>();
@@ -574,7 +600,83 @@ export function createTwoCheckoutSandbox(
     return errorPage(404, 'Page not found', 'There is no such myAccount page.');
   }
 
+  const home = merchantList[0]!;
+  let nextOrder = 73_000_001;
+  const gmt = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const ymdhis = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/[-T:]/g, '');
+
+  function lcn(subscription: TwoCheckoutSubscription): TwoCheckoutNotificationFields {
+    const customer = home.customers.find((c) => c.reference === subscription.customerReference)!;
+    const disabled = subscription.status === 'CANCELED' || subscription.status === 'EXPIRED';
+    return [
+      ['LICENSE_CODE', subscription.reference],
+      ['EXPIRATION_DATE', subscription.expirationDate],
+      ['DATE_UPDATED', gmt(ctx.now())],
+      ['LICENSE_TYPE', 'REGULAR'],
+      ['DISABLED', disabled ? '1' : '0'],
+      ['EXPIRED', subscription.status === 'EXPIRED' ? '1' : '0'],
+      ['CHANGED_BY', 'SYSTEM'],
+      ['TEST', '1'],
+      ['EMAIL', customer.email],
+      ['AVANGATE_CUSTOMER_REFERENCE', customer.reference],
+      ['EXTERNAL_CUSTOMER_REFERENCE', ''],
+    ];
+  }
+
+  const simulate: TwoCheckoutSimulation = {
+    subscribe({ email, firstName = 'New', lastName = 'Customer', productName = 'Handoff Pro (monthly)' }) {
+      const address = email.trim().toLowerCase();
+      let customer = home.customers.find((c) => c.email.toLowerCase() === address);
+      if (!customer) {
+        customer = { reference: `cust-${randomId(8)}`, email: address, firstName, lastName };
+        home.customers.push(customer);
+      }
+      const order = String(nextOrder++);
+      const subscription: TwoCheckoutSubscription = {
+        reference: `SUB-${randomId(10)
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, 'X')}`,
+        customerReference: customer.reference,
+        productName,
+        productCode: 'HANDOFF-PRO-M',
+        orderReference: order,
+        status: 'ACTIVE',
+        expirationDate: new Date(ctx.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      };
+      home.subscriptions.push(subscription);
+      subscriptionOwner.set(subscription.reference, home);
+      const ipn: TwoCheckoutNotificationFields = [
+        ['REFNO', order],
+        ['ORDERSTATUS', 'COMPLETE'],
+        ['CUSTOMEREMAIL', customer.email],
+        ['MESSAGE_TYPE', 'COMPLETE'],
+        ['IPN_DATE', ymdhis(ctx.now())],
+        ['IPN_PID[]', '1'],
+        ['IPN_PNAME[]', productName],
+        ['IPN_LICENSE_REF[]', subscription.reference],
+        ['IPN_LICENSE_EXP[]', `${subscription.expirationDate} 00:00:00`],
+      ];
+      return { reference: subscription.reference, ipn, lcn: lcn(subscription) };
+    },
+    renew(reference) {
+      const subscription = home.subscriptions.find((s) => s.reference === reference);
+      if (!subscription || subscription.status === 'CANCELED') return null;
+      subscription.status = 'ACTIVE';
+      subscription.expirationDate = new Date(Date.parse(subscription.expirationDate) + 30 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      return { lcn: lcn(subscription) };
+    },
+    cancel(reference) {
+      const subscription = home.subscriptions.find((s) => s.reference === reference);
+      if (!subscription) return null;
+      subscription.status = 'CANCELED';
+      return { lcn: lcn(subscription) };
+    },
+  };
+
   return {
+    simulate,
     async handle(request, path) {
       const normalized = path.replace(/\/+$/, '');
       if (normalized === TWOCHECKOUT_API_PATH.replace(/\/+$/, '')) return handleApi(request);

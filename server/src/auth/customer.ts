@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Deps } from '../context.ts';
 import { DEFAULT_ACCOUNT_ID } from '../context.ts';
 import { ApiError, unauthorized } from '../errors.ts';
+import { resolveFromDirectory } from './directory-binding.ts';
 
 /** Customer tokens carry this prefix, so a misplaced API session token is refused by shape. */
 export const CUSTOMER_TOKEN_PREFIX = 'hc_';
@@ -22,7 +23,7 @@ export function requireCustomer(deps: Pick<Deps, 'store' | 'identify'>): Middlew
       }
       const customer = await deps.store.customerSessions.resolve(token);
       if (!customer) throw unauthorized('The customer token is unknown, expired or revoked.');
-      c.set('customer', customer);
+      c.set('customer', await resolveFromDirectory(deps.store, customer));
       return next();
     }
     if (deps.identify) {
@@ -35,11 +36,14 @@ export function requireCustomer(deps: Pick<Deps, 'store' | 'identify'>): Middlew
         });
       }
       if (!identity) throw unauthorized('No signed-in customer.');
-      c.set('customer', {
-        ...identity,
-        accountId: identity.accountId ?? DEFAULT_ACCOUNT_ID,
-        twocheckoutSubscriptions: identity.twocheckoutSubscriptions ?? [],
-      });
+      c.set(
+        'customer',
+        await resolveFromDirectory(deps.store, {
+          ...identity,
+          accountId: identity.accountId ?? DEFAULT_ACCOUNT_ID,
+          twocheckoutSubscriptions: identity.twocheckoutSubscriptions ?? [],
+        }),
+      );
       return next();
     }
     throw unauthorized('A customer token is required (Authorization: Bearer hc_…).');

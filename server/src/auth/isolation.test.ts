@@ -56,10 +56,10 @@ forEachStore('token isolation', ({ open }) => {
     const meA = (await (await me(a)).json()) as MeResponse;
     const meB = (await (await me(b)).json()) as MeResponse;
     expect(meA.customer).toEqual({ id: 'alice', email: 'a@example.com' });
-    expect(meA.providers['2checkout']).toEqual({ subscriptionReferences: ['A1'] });
+    expect(meA.providers['2checkout']).toMatchObject({ subscriptionReferences: ['A1'] });
     expect(meA.providers.paybis).toBeNull();
     expect(meB.customer).toEqual({ id: 'bob', email: 'b@example.com' });
-    expect(meB.providers['2checkout']).toEqual({ subscriptionReferences: ['B1'] });
+    expect(meB.providers['2checkout']).toMatchObject({ subscriptionReferences: ['B1'] });
 
     expect((await me(shortLived)).status).toBe(200);
     clock = new Date(clock.getTime() + 60_000);

@@ -204,7 +204,13 @@ forEachStore('accounts are a boundary for provider connections', ({ open, openPa
     );
     expect((await me('second')).providers).toEqual({
       okepay: true,
-      '2checkout': { subscriptionReferences: SAME_CUSTOMER.twocheckoutSubscriptions },
+      '2checkout': {
+        subscriptionReferences: SAME_CUSTOMER.twocheckoutSubscriptions,
+        subscriptions: SAME_CUSTOMER.twocheckoutSubscriptions!.map((reference) => ({
+          reference,
+          status: 'unknown',
+        })),
+      },
       paybis: { scriptUrl: `${sandbox.merchants.second!.urls.paybisWidgetUrl}/partner-exchange-widget.js` },
     });
   });

@@ -59,11 +59,21 @@ export function bodySizeRule(maxBytes: number): MiddlewareHandler {
   };
 }
 
-/** Every route takes JSON: a request (POST, PUT, DELETE …) with a body of any other type is refused (415). */
-export function jsonBodyRule(): MiddlewareHandler {
+/**
+ * Every route takes JSON: a request (POST, PUT, DELETE …) with a body of any other type is refused
+ * (415). `except` names the paths that read their bodies themselves (provider webhooks).
+ */
+export function jsonBodyRule(options: { except?: (path: string) => boolean } = {}): MiddlewareHandler {
+  const { except } = options;
   return async (c, next) => {
     const method = c.req.method;
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && hasBody(c)) {
+    if (
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      method !== 'OPTIONS' &&
+      hasBody(c) &&
+      !except?.(c.req.path)
+    ) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');

@@ -12,7 +12,8 @@ export interface ProviderHttpOptions {
 export interface ProviderRequestInit {
   method: string;
   headers: Record<string, string>;
-  body: string;
+  /** Absent for GET. */
+  body?: string;
 }
 
 /**

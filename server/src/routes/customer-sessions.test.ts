@@ -89,6 +89,8 @@ forEachStore('POST /v1/customer-sessions', ({ open }) => {
       { customer: { id: 'a', twocheckoutSubscriptions: ['x'.repeat(65)] } },
       { customer: { id: 'a', twocheckoutSubscriptions: Array.from({ length: 51 }, (_, i) => `S${i}`) } },
       { customer: { id: 'a', paybis: 'yes' } },
+      { customer: { id: 'a', emailVerified: true } },
+      { customer: { id: 'a', email: 'a@example.com', emailVerified: 'true' } },
       { customer: { id: 'a', admin: true } },
       { customer: { id: 'a' }, ttlSeconds: 59 },
       { customer: { id: 'a' }, ttlSeconds: 86_401 },
@@ -106,6 +108,13 @@ forEachStore('POST /v1/customer-sessions', ({ open }) => {
       token,
     );
     expect(ok.status).toBe(201);
+    const byEmail = await postJson(
+      app,
+      '/v1/customer-sessions',
+      { customer: { id: 'a', email: 'a@example.com', emailVerified: true } },
+      token,
+    );
+    expect(byEmail.status).toBe(201);
     // A surrogate pair is one well-formed character.
     const astral = await postJson(app, '/v1/customer-sessions', { customer: { id: 'Zoë 😀' } }, token);
     expect(astral.status).toBe(201);

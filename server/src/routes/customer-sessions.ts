@@ -34,6 +34,14 @@ export const CustomerIdentitySchema = z
         description: "The host app's own id for this customer.",
       }),
     email: z.email().max(254).optional(),
+    emailVerified: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'true when your app has verified that the customer owns `email`: provider ids are then looked up ' +
+          "in the account's customer directory (fed by the providers' webhooks) each time they are used.",
+      }),
     okepayContactId: z
       .number()
       .int()
@@ -50,6 +58,10 @@ export const CustomerIdentitySchema = z
       .boolean()
       .optional()
       .openapi({ description: 'Whether this customer may start the Paybis widget.' }),
+  })
+  .refine((customer) => customer.emailVerified !== true || customer.email !== undefined, {
+    message: 'emailVerified needs the email it vouches for',
+    path: ['emailVerified'],
   })
   .openapi('CustomerIdentity') satisfies z.ZodType<CustomerIdentity>;
 

@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MeResponse } from '@handoff/core';
 import { configWithProviders, testApp } from '../auth/test-identity.ts';
 import { loadConfig } from '../config.ts';
@@ -27,7 +27,10 @@ forEachStore('GET /v1/me', ({ open }) => {
       customer: { id: 'c1', email: 'c1@example.com' },
       providers: {
         okepay: true,
-        '2checkout': { subscriptionReferences: ['S1'] },
+        '2checkout': {
+          subscriptionReferences: ['S1'],
+          subscriptions: [{ reference: 'S1', status: 'unknown' }],
+        },
         paybis: { scriptUrl: 'https://widget.paybis.test/partner-exchange-widget.js' },
       },
     } satisfies MeResponse);
@@ -55,6 +58,119 @@ forEachStore('GET /v1/me', ({ open }) => {
       const res = await app.request('/v1/me', { headers: { authorization: `Bearer ${token}` } });
       expect(((await res.json()) as MeResponse).providers).toEqual(none);
     }
+  });
+
+  describe('a customer bound by verified email', () => {
+    async function seeded() {
+      const store = await open();
+      await store.customerDirectory.ingest({
+        accountId: 'default',
+        provider: 'test',
+        eventKey: 'e1',
+        changes: [
+          {
+            kind: 'okepay_contact',
+            contactId: 7,
+            email: 'ada@example.com',
+            subscriptionId: 3,
+            subscriptionStatus: 'active',
+            eventAt: '2026-12-01T00:00:00.000Z',
+          },
+          {
+            kind: 'twocheckout_subscription',
+            reference: 'SUB-1',
+            email: 'ada@example.com',
+            status: 'active',
+            expiresAt: '2027-01-01T00:00:00.000Z',
+            disabled: false,
+            eventAt: '2026-12-01T00:00:00.000Z',
+          },
+        ],
+      });
+      return { store, app: testApp(store, { config: configWithProviders() }) };
+    }
+    const me = async (app: ReturnType<typeof testApp>, token: string) =>
+      (await (
+        await app.request('/v1/me', { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as MeResponse;
+
+    it('resolves provider ids from the directory at each use', async () => {
+      const { store, app } = await seeded();
+      const { token } = await store.customerSessions.create({
+        accountId: 'default',
+        customer: { id: 'c1', email: 'Ada@Example.com', emailVerified: true },
+        expiresAt: later(),
+      });
+      expect((await me(app, token)).providers).toMatchObject({
+        okepay: true,
+        '2checkout': {
+          subscriptionReferences: ['SUB-1'],
+          subscriptions: [{ reference: 'SUB-1', status: 'active', expiresAt: '2027-01-01T00:00:00.000Z' }],
+        },
+      });
+      // A subscription bought after the session was made shows up in the same session.
+      await store.customerDirectory.ingest({
+        accountId: 'default',
+        provider: 'test',
+        eventKey: 'e2',
+        changes: [
+          {
+            kind: 'twocheckout_subscription',
+            reference: 'SUB-2',
+            email: 'ada@example.com',
+            status: 'active',
+            expiresAt: null,
+            disabled: false,
+            eventAt: '2026-12-02T00:00:00.000Z',
+          },
+        ],
+      });
+      expect((await me(app, token)).providers['2checkout']?.subscriptionReferences).toEqual([
+        'SUB-1',
+        'SUB-2',
+      ]);
+    });
+
+    it('resolves nothing without emailVerified: true, or in another account', async () => {
+      const { store, app } = await seeded();
+      await store.accounts.create({ id: 'acme', name: 'Acme' });
+      const none = { okepay: false, '2checkout': null, paybis: null };
+      for (const [accountId, emailVerified] of [
+        ['default', undefined],
+        ['default', false],
+        ['acme', true],
+      ] as const) {
+        const { token } = await store.customerSessions.create({
+          accountId,
+          customer: {
+            id: 'c1',
+            email: 'ada@example.com',
+            ...(emailVerified !== undefined ? { emailVerified } : {}),
+          },
+          expiresAt: later(),
+        });
+        expect((await me(app, token)).providers).toEqual(none);
+      }
+    });
+
+    it('keeps explicit ids next to the resolved ones', async () => {
+      const { store, app } = await seeded();
+      const { token } = await store.customerSessions.create({
+        accountId: 'default',
+        customer: {
+          id: 'c1',
+          email: 'ada@example.com',
+          emailVerified: true,
+          okepayContactId: 99,
+          twocheckoutSubscriptions: ['OWN-1'],
+        },
+        expiresAt: later(),
+      });
+      expect((await me(app, token)).providers['2checkout']?.subscriptions).toEqual([
+        { reference: 'OWN-1', status: 'unknown' },
+        { reference: 'SUB-1', status: 'active', expiresAt: '2027-01-01T00:00:00.000Z' },
+      ]);
+    });
   });
 
   it('needs a customer token', async () => {

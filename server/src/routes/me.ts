@@ -17,7 +17,21 @@ export const MeResponseSchema = z
         description: 'OkePay is configured for the customer’s account and the customer has a contact id.',
       }),
       '2checkout': z
-        .object({ subscriptionReferences: z.array(z.string()) })
+        .object({
+          subscriptionReferences: z.array(z.string()),
+          subscriptions: z
+            .array(
+              z.object({
+                reference: z.string(),
+                status: z.string(),
+                expiresAt: z.string().optional(),
+              }),
+            )
+            .openapi({
+              description:
+                'Each subscription with its status as 2Checkout last reported it (`unknown` for a reference bound explicitly).',
+            }),
+        })
         .nullable()
         .openapi({
           description:
@@ -71,12 +85,23 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       connectionOf(paybisProvider, customer.accountId),
     ]);
     const references = customer.twocheckoutSubscriptions ?? [];
+    const known = new Map((customer.directorySubscriptions ?? []).map((s) => [s.reference, s]));
+    const subscriptions = references.map((reference) => {
+      const entry = known.get(reference);
+      return {
+        reference,
+        status: entry?.status ?? 'unknown',
+        ...(entry?.expiresAt ? { expiresAt: entry.expiresAt } : {}),
+      };
+    });
     const body: MeResponse = {
       customer: { id: customer.id, ...(customer.email !== undefined ? { email: customer.email } : {}) },
       providers: {
         okepay: okepay !== null && customer.okepayContactId !== undefined,
         '2checkout':
-          twocheckout !== null && references.length > 0 ? { subscriptionReferences: references } : null,
+          twocheckout !== null && references.length > 0
+            ? { subscriptionReferences: references, subscriptions }
+            : null,
         paybis:
           paybis !== null && customer.paybis === true
             ? { scriptUrl: `${paybis.connection.widgetUrl}/partner-exchange-widget.js` }

@@ -310,6 +310,84 @@ function idempotencyKeys(dialect: SqlDialect): Migration {
   };
 }
 
+/**
+ * The customer directory: what verified provider webhooks said about each customer of an account
+ * (by email), and the webhook events already ingested (idempotency). `event_at` is when the
+ * provider says the fact became true: a row is only replaced by a fact at least as recent.
+ */
+function customerDirectory(dialect: SqlDialect): Migration {
+  const ts = dialect === 'postgres' ? 'timestamptz' : 'text';
+  return {
+    async up(db: Kysely<unknown>) {
+      // One webhook URL per connection: the token is stored only as its SHA-256 hash.
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('webhook_endpoints_pk', ['account_id', 'provider'])
+        .execute();
+
+      await db.schema
+        .createTable('webhook_events')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('event_key', 'text', (c) => c.notNull())
+        .addColumn('received_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('webhook_events_pk', ['account_id', 'provider', 'event_key'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_events_received_at')
+        .on('webhook_events')
+        .column('received_at')
+        .execute();
+
+      await db.schema
+        .createTable('okepay_contacts')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('contact_id', 'integer', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('subscription_id', 'integer')
+        .addColumn('subscription_status', 'text')
+        .addColumn('event_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('okepay_contacts_pk', ['account_id', 'contact_id'])
+        .execute();
+      await db.schema
+        .createIndex('okepay_contacts_email')
+        .on('okepay_contacts')
+        .columns(['account_id', 'email'])
+        .execute();
+
+      await db.schema
+        .createTable('twocheckout_subscriptions')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('expires_at', ts)
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('event_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('twocheckout_subscriptions_pk', ['account_id', 'reference'])
+        .execute();
+      await db.schema
+        .createIndex('twocheckout_subscriptions_email')
+        .on('twocheckout_subscriptions')
+        .columns(['account_id', 'email'])
+        .execute();
+
+      await db.schema
+        .createTable('paybis_verifications')
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('auth_key', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('event_at', ts, (c) => c.notNull())
+        .addPrimaryKeyConstraint('paybis_verifications_pk', ['account_id', 'auth_key'])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     getMigrations: () =>
@@ -318,6 +396,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0002_customer_sessions_api_key': customerSessionsApiKey,
         '0003_connections': connections(dialect),
         '0005_idempotency_keys': idempotencyKeys(dialect),
+        '0006_customer_directory': customerDirectory(dialect),
       }),
   };
 }

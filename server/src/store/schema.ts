@@ -145,6 +145,51 @@ export interface ProviderConnectionsTable {
   updated_at: Timestamp;
 }
 
+export interface WebhookEndpointsTable {
+  account_id: string;
+  provider: string;
+  /** SHA-256 hex of the webhook token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: Timestamp;
+}
+
+export interface WebhookEventsTable {
+  account_id: string;
+  provider: string;
+  /** The provider event's identity (a hash of the verified body, or provider ids and date). */
+  event_key: string;
+  received_at: Timestamp;
+}
+
+export interface OkePayContactsTable {
+  account_id: string;
+  contact_id: number;
+  /** Lower-case. */
+  email: string;
+  subscription_id: number | null;
+  subscription_status: string | null;
+  event_at: Timestamp;
+}
+
+export interface TwoCheckoutSubscriptionsTable {
+  account_id: string;
+  reference: string;
+  /** Lower-case; null when the notification carried none. */
+  email: string | null;
+  status: string;
+  expires_at: NullableTimestamp;
+  /** 1 when 2Checkout disabled the subscription. */
+  disabled: number;
+  event_at: Timestamp;
+}
+
+export interface PaybisVerificationsTable {
+  account_id: string;
+  auth_key: string;
+  status: string;
+  event_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -158,6 +203,11 @@ export interface Database {
   customer_sessions: CustomerSessionsTable;
   paybis_auth_keys: PaybisAuthKeysTable;
   audit_log: AuditLogTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  okepay_contacts: OkePayContactsTable;
+  twocheckout_subscriptions: TwoCheckoutSubscriptionsTable;
+  paybis_verifications: PaybisVerificationsTable;
   provider_connections: ProviderConnectionsTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -12,7 +12,9 @@ import {
   sameHash,
 } from '../auth/tokens.ts';
 import { createConnectionStore } from './connections.ts';
+import { createCustomerDirectory } from './customer-directory.ts';
 import { createIdempotencyKeys } from './idempotency-keys.ts';
+import { createWebhookEndpoints } from './webhook-endpoints.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -240,6 +242,9 @@ export function createSqlStore(
         return { authKey: row.auth_key, created: row.auth_key === authKey };
       },
     },
+
+    customerDirectory: createCustomerDirectory(db, options.now),
+    webhookEndpoints: createWebhookEndpoints(db, options.now),
 
     audit: {
       record(entry) {
@@ -626,7 +631,8 @@ export function createSqlStore(
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
       const idempotency = await store.idempotencyKeys.purge(before);
-      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + idempotency;
+      const events = await store.customerDirectory.pruneEvents();
+      return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + idempotency + events;
     },
 
     close: options.destroy,

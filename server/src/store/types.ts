@@ -12,6 +12,8 @@ export interface Customer extends CustomerIdentity {
   accountId: string;
   /** The customer session id, when the customer came through one. */
   sessionId?: string;
+  /** With a verified email: the 2Checkout subscriptions the directory knows, with their status. */
+  directorySubscriptions?: DirectorySubscription[];
 }
 
 export interface AuditEntryInput {
@@ -36,6 +38,76 @@ export interface PaybisAuthKeys {
   getOrCreate(accountId: string, customerId: string): Promise<{ authKey: string; created: boolean }>;
 }
 
+/** One fact a verified webhook brings; `eventAt` (ISO 8601) is when the provider says it became true. */
+export type DirectoryChange =
+  | {
+      kind: 'okepay_contact';
+      contactId: number;
+      /** Lower-case. */
+      email: string;
+      subscriptionId: number | null;
+      subscriptionStatus: string | null;
+      eventAt: string;
+    }
+  | {
+      kind: 'twocheckout_subscription';
+      reference: string;
+      /** Lower-case, or null when the notification carried none. */
+      email: string | null;
+      status: string;
+      expiresAt: string | null;
+      disabled: boolean;
+      eventAt: string;
+    }
+  | { kind: 'paybis_verification'; authKey: string; status: string; eventAt: string };
+
+export interface DirectorySubscription {
+  reference: string;
+  status: string;
+  expiresAt: string | null;
+  disabled: boolean;
+}
+
+/** What the directory knows about one email in one account. */
+export interface DirectoryEntry {
+  okepayContactId: number | null;
+  twocheckoutSubscriptions: DirectorySubscription[];
+}
+
+/**
+ * Per account, what verified provider webhooks said about each customer. Fed only by the webhook
+ * routes; read when a customer bound by verified email uses a provider.
+ */
+export interface CustomerDirectory {
+  /**
+   * Records the event and applies its changes in one transaction. `duplicate` (nothing changed)
+   * when the event was ingested before; a change older than what a row holds is skipped, and so
+   * is a Paybis status for an auth key the account never created.
+   */
+  ingest(input: {
+    accountId: string;
+    provider: string;
+    eventKey: string;
+    changes: readonly DirectoryChange[];
+  }): Promise<'applied' | 'duplicate'>;
+  lookup(accountId: string, email: string): Promise<DirectoryEntry>;
+  paybisStatus(accountId: string, authKey: string): Promise<string | null>;
+  /** Deletes webhook event records past their retention; returns how many. */
+  pruneEvents(): Promise<number>;
+}
+
+/** Each connection's webhook URL token, stored as a hash. */
+export interface WebhookEndpoints {
+  /** A new token for the account's connection to `provider`, replacing any earlier one (shown once). */
+  rotate(accountId: string, provider: string): Promise<{ token: string; createdAt: string }>;
+  /** Where a token leads, or null. */
+  resolve(token: string): Promise<{ accountId: string; provider: string } | null>;
+  /** The providers of the account that have a webhook token, with when it was made. */
+  list(accountId: string): Promise<Array<{ provider: string; createdAt: string }>>;
+  /** True when a token was removed. */
+  remove(accountId: string, provider: string): Promise<boolean>;
+}
+
 /**
  * The store as the rest of the backend sees it. `auth/` and `store/` add the identity parts
  * (accounts, users, API keys, sessions, audit listing) to this interface.
@@ -44,6 +116,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly paybisAuthKeys: PaybisAuthKeys;
   readonly audit: AuditLog;
+  readonly customerDirectory: CustomerDirectory;
+  readonly webhookEndpoints: WebhookEndpoints;
   readonly customerSessions: {
     /** The customer bound to a live (unexpired, unrevoked) customer token, or null. */
     resolve(token: string): Promise<Customer | null>;

@@ -9,17 +9,22 @@ export const OkePayConnectionSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'must be the instance name (letters, digits, dashes)'),
   secret: secretText(),
   apiBase: baseUrl('https://api.okepay.info'),
+  /** Optional: webhooks must then carry `X-Webhook-Signature` (hex HMAC-SHA256 of the body). */
+  webhookSigningKey: secretText().optional(),
 });
 
 export type OkePayConnection = z.output<typeof OkePayConnectionSchema>;
 
-export const OKEPAY_SECRET_FIELDS = ['secret'] as const satisfies ReadonlyArray<keyof OkePayConnection>;
+export const OKEPAY_SECRET_FIELDS = ['secret', 'webhookSigningKey'] as const satisfies ReadonlyArray<
+  keyof OkePayConnection
+>;
 
 export const OKEPAY_ENVIRONMENT: EnvironmentMapping<OkePayConnection> = {
   variables: {
     instance: { name: 'HANDOFF_OKEPAY_INSTANCE' },
     secret: { name: 'HANDOFF_OKEPAY_SECRET' },
     apiBase: { name: 'HANDOFF_OKEPAY_API_BASE' },
+    webhookSigningKey: { name: 'HANDOFF_OKEPAY_WEBHOOK_SIGNING_KEY' },
   },
   required: ['instance', 'secret'],
 };

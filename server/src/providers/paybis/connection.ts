@@ -22,6 +22,15 @@ export const PaybisConnectionSchema = z.strictObject({
   failureReturnURL: httpsUrl.optional(),
   allowedReturnOrigins: z.array(httpsOrigin).max(50).default([]),
   allowCryptoWalletAddress: z.boolean().default(false),
+  /** Optional: Paybis's own public key (SPKI PEM); webhooks must then be signed with it. */
+  webhookPublicKeyPem: z
+    .string()
+    .max(16_384)
+    .refine(
+      (value) => value.startsWith('-----BEGIN PUBLIC KEY-----'),
+      'must be PEM text ("-----BEGIN PUBLIC KEY-----" …)',
+    )
+    .optional(),
 });
 
 export type PaybisConnection = z.output<typeof PaybisConnectionSchema>;
@@ -41,6 +50,7 @@ export const PAYBIS_ENVIRONMENT: EnvironmentMapping<PaybisConnection> = {
     failureReturnURL: { name: 'HANDOFF_PAYBIS_FAILURE_RETURN_URL' },
     allowedReturnOrigins: { name: 'HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS', kind: 'list' },
     allowCryptoWalletAddress: { name: 'HANDOFF_PAYBIS_ALLOW_CRYPTO_WALLET_ADDRESS', kind: 'boolean' },
+    webhookPublicKeyPem: { name: 'HANDOFF_PAYBIS_WEBHOOK_PUBLIC_KEY', kind: 'pem' },
   },
   required: ['apiKey', 'privateKeyPem'],
 };
