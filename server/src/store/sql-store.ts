@@ -12,6 +12,7 @@ import {
   sameHash,
 } from '../auth/tokens.ts';
 import { param, precompile } from './precompiled.ts';
+import { createRateLimitCounters } from './rate-limits.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
   StoreConflictError,
@@ -218,6 +219,7 @@ export function createSqlStore(
   const store: Store & { db: Kysely<Database> } = {
     dialect: options.dialect,
     db,
+    rateLimits: createRateLimitCounters(db),
 
     paybisAuthKeys: {
       async getOrCreate(accountId, customerId) {
@@ -620,6 +622,7 @@ export function createSqlStore(
         .deleteFrom('customer_sessions')
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
+      await store.rateLimits.purge(now().getTime());
       return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows);
     },
 

@@ -52,6 +52,7 @@ export interface Store {
   readonly users: Users;
   readonly apiKeys: ApiKeys;
   readonly sessions: Sessions;
+  readonly rateLimits: RateLimitCounters;
   /** Deletes API and customer sessions that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
   close(): Promise<void>;
@@ -208,6 +209,26 @@ export interface AuditLog {
   record(entry: AuditEntryInput): Promise<void>;
   /** Newest first; `before` is an entry id (exclusive) for the next page. */
   list(query: { accountIds: string[]; limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+/**
+ * Abuse-limit counters shared by every instance (kept in the database). A bucket counts within a
+ * fixed window of `windowMs` that starts with its first addition. Times are epoch milliseconds.
+ */
+export interface RateLimitCounters {
+  /** Adds one to `bucket` (in a new window when the last has ended); the count after and when it resets. */
+  add(
+    bucket: string,
+    options: { windowMs: number; now: number },
+  ): Promise<{ count: number; resetsAt: number }>;
+  /** Takes back one addition made in the window ending at `resetsAt`; returns the count after. */
+  subtract(bucket: string, resetsAt: number): Promise<number>;
+  /** The bucket's count in its current window (0 when it has none). */
+  peek(bucket: string, now: number): Promise<{ count: number; resetsAt: number }>;
+  /** Forgets the bucket. */
+  clear(bucket: string): Promise<void>;
+  /** Deletes the buckets whose window ended by `now`; returns how many. */
+  purge(now: number): Promise<number>;
 }
 
 /** A uniqueness or reference rule refused the write (duplicate id, unknown account or role). */
