@@ -74,12 +74,14 @@ export function jsonBodyRule(): MiddlewareHandler {
 
 /**
  * Whether the request has a body, from its framing headers when it has them (HTTP/1.1: a
- * `Transfer-Encoding`, or a `Content-Length` other than 0), otherwise from the request itself
- * (a Web `Request` built in-process carries no framing headers).
+ * `Transfer-Encoding`, or a `Content-Length` other than 0). An HTTP/1.1 request with neither has
+ * no body (RFC 9112, section 6.3), although Node's adapter still hands it a body stream; only a
+ * Web `Request` built in-process, which carries no framing headers, is asked itself.
  */
 function hasBody(c: Context): boolean {
   if (c.req.header('transfer-encoding') !== undefined) return true;
   const length = c.req.header('content-length');
   if (length !== undefined) return length !== '0';
+  if ((c.env as { incoming?: unknown } | undefined)?.incoming !== undefined) return false;
   return c.req.raw.body !== null;
 }

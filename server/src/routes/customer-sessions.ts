@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { CustomerIdentity, CustomerSessionRequest, CustomerSessionResponse } from '@handoff/core';
 import { errorResponses } from '../auth/error-schema.ts';
 import { accountWithPermission, requireSession } from '../auth/session.ts';
+import { hashToken } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { clientIp } from '../http/client-ip.ts';
 
@@ -13,6 +14,9 @@ const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
  * (and share that customer's Paybis account).
  */
 const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
+
+/** OkePay contact ids are 32-bit signed integers: a larger one is refused here, not at the click. */
+export const OKEPAY_MAX_CONTACT_ID = 2 ** 31 - 1;
 
 export const CustomerIdentitySchema = z
   .strictObject({
@@ -29,7 +33,7 @@ export const CustomerIdentitySchema = z
       .number()
       .int()
       .positive()
-      .max(Number.MAX_SAFE_INTEGER)
+      .max(OKEPAY_MAX_CONTACT_ID)
       .optional()
       .openapi({ description: 'OkePay contact id (from the subscription webhook).' }),
     twocheckoutSubscriptions: z
@@ -110,13 +114,17 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     const body = c.req.valid('json');
     const membership = accountWithPermission(principal, body.accountId, 'customer-sessions:create');
     const ttl = body.ttlSeconds ?? deps.config.customerSessionTtlSeconds;
-    const expiresAt = new Date(deps.now().getTime() + ttl * 1000);
+    // A customer token never outlives the API session (and so the API key) it was made with.
+    const expiresAt = new Date(
+      Math.min(deps.now().getTime() + ttl * 1000, Date.parse(principal.session.expiresAt)),
+    );
     const created = await deps.store.customerSessions.create({
       accountId: membership.account.id,
       customer: body.customer,
       expiresAt,
       createdBy: principal.user.id,
       apiKeyId: principal.session.apiKeyId,
+      apiSessionHash: hashToken(principal.token),
     });
     await deps.store.audit.record({
       action: 'customer_session.create',

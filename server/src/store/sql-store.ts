@@ -265,7 +265,7 @@ export function createSqlStore(
     },
 
     customerSessions: {
-      async create({ accountId, customer, expiresAt, createdBy, apiKeyId }) {
+      async create({ accountId, customer, expiresAt, createdBy, apiKeyId, apiSessionHash }) {
         const token = newToken(CUSTOMER_TOKEN_PREFIX);
         const id = randomUUID();
         await conflictOnConstraint(
@@ -280,6 +280,7 @@ export function createSqlStore(
                 customer: JSON.stringify(customer),
                 created_by: createdBy ?? null,
                 api_key_id: apiKeyId ?? null,
+                api_session_hash: apiSessionHash ?? null,
                 created_at: nowIso(),
                 expires_at: expiresAt.toISOString(),
               })
@@ -605,13 +606,24 @@ export function createSqlStore(
         };
       },
       async revoke(token) {
-        const result = await db
-          .updateTable('sessions')
-          .set({ revoked_at: nowIso() })
-          .where('token_hash', '=', hashToken(token))
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) > 0;
+        const ts = nowIso();
+        const tokenHash = hashToken(token);
+        // The customer tokens made through the session end with it, in the same transaction.
+        return db.transaction().execute(async (tx) => {
+          const result = await tx
+            .updateTable('sessions')
+            .set({ revoked_at: ts })
+            .where('token_hash', '=', tokenHash)
+            .where('revoked_at', 'is', null)
+            .executeTakeFirst();
+          await tx
+            .updateTable('customer_sessions')
+            .set({ revoked_at: ts })
+            .where('api_session_hash', '=', tokenHash)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return Number(result.numUpdatedRows) > 0;
+        });
       },
     },
 

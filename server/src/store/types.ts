@@ -172,7 +172,7 @@ export interface Sessions {
   ): Promise<{ token: string; expiresAt: string }>;
   /** The live (unexpired, unrevoked) session for a token, or null. */
   resolve(token: string): Promise<SessionRecord | null>;
-  /** True when a live session was revoked. */
+  /** True when a live session was revoked; the customer sessions it created end with it. */
   revoke(token: string): Promise<boolean>;
 }
 
@@ -184,6 +184,8 @@ export interface CustomerSessionAdmin {
     createdBy?: number | null;
     /** The API key of the session creating it: revoking that key ends this session too. */
     apiKeyId?: string | null;
+    /** SHA-256 hex of the API session token creating it: revoking that session ends this one too. */
+    apiSessionHash?: string | null;
   }): Promise<{ token: string; sessionId: string; expiresAt: string }>;
   /**
    * True when a live customer session was revoked. With `accountIds`, only a session bound to one
