@@ -5,6 +5,7 @@ import { accountWithPermission, requireSession } from '../auth/session.ts';
 import { hashToken } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { chargeMinting } from '../limits/minting-quota.ts';
 
 /** 2Checkout subscription references: letters, digits, dash and underscore. */
 const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -105,7 +106,7 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
         description: 'The customer token and when it expires',
         content: { 'application/json': { schema: CustomerSessionResponseSchema } },
       },
-      ...errorResponses(400, 401, 403),
+      ...errorResponses(400, 401, 403, 429),
     },
   });
 
@@ -113,6 +114,12 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     const principal = c.get('apiPrincipal');
     const body = c.req.valid('json');
     const membership = accountWithPermission(principal, body.accountId, 'customer-sessions:create');
+    await chargeMinting(deps, c, {
+      accountId: membership.account.id,
+      action: 'customer_session.create',
+      userId: principal.user.id,
+      customerId: body.customer.id,
+    });
     const ttl = body.ttlSeconds ?? deps.config.customerSessionTtlSeconds;
     // A customer token never outlives the API session (and so the API key) it was made with.
     const expiresAt = new Date(

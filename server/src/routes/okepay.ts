@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { LinkResponse, OkePayLoginLinkRequest } from '@handoff/core';
 import { requireCustomer } from '../auth/customer.ts';
+import { mintingQuota } from '../limits/minting-quota.ts';
 import { ErrorSchema } from '../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, forbidden } from '../errors.ts';
@@ -45,7 +46,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     tags: ['OkePay'],
     summary: 'One-time login link into the OkePay customer portal',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, 'okepay.login_link', 'okepay')] as const,
     request: {
       body: {
         content: { 'application/json': { schema: OkePayLoginLinkRequestSchema } },
@@ -62,6 +63,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The customer has no OkePay contact.'),
       502: errorResponse('OkePay refused the request or answered unusably.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('OkePay is not configured on this backend.'),
       504: errorResponse('OkePay did not answer in time.'),
     },

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { PaybisSessionRequest, PaybisSessionResponse } from '@handoff/core';
 import { requireCustomer } from '../auth/customer.ts';
+import { mintingQuota } from '../limits/minting-quota.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, forbidden } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
@@ -88,7 +89,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     tags: ['Paybis'],
     summary: 'Start a Paybis widget session for the signed-in customer',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, 'paybis.session', 'paybis')] as const,
     request: {
       body: { content: { 'application/json': { schema: PaybisSessionRequestSchema } }, required: false },
     },
@@ -101,6 +102,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('This customer may not use Paybis.'),
       502: errorResponse('Paybis refused the request.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('Paybis is not configured on this backend.'),
       504: errorResponse('Paybis did not answer in time.'),
     },

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { TWOCHECKOUT_ACCESS_PAGES, type LinkResponse, type TwoCheckoutSsoRequest } from '@handoff/core';
 import { requireCustomer } from '../auth/customer.ts';
+import { mintingQuota } from '../limits/minting-quota.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, forbidden } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
@@ -65,7 +66,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
     tags: ['2Checkout'],
     summary: 'Single sign-on into 2Checkout myAccount for one of the customer’s subscriptions',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, '2checkout.sso', '2checkout')] as const,
     request: {
       body: { content: { 'application/json': { schema: TwoCheckoutSsoRequestSchema } }, required: true },
     },
@@ -78,6 +79,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The subscription is not one of this customer’s.'),
       502: errorResponse('2Checkout refused the request.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('2Checkout is not configured on this backend.'),
       504: errorResponse('2Checkout did not answer in time.'),
     },
