@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createHandoff } from './app.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
+import { answerClientErrorsAsJson } from './http/client-errors.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openStore } from './store/index.ts';
@@ -67,6 +68,7 @@ export async function startServer(
         resolve([s, info]),
       );
       s.once('error', reject);
+      answerClientErrorsAsJson(s);
     });
   } catch (err) {
     if (ownStore) await store.close();

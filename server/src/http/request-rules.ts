@@ -85,3 +85,15 @@ function hasBody(c: Context): boolean {
   if ((c.env as { incoming?: unknown } | undefined)?.incoming !== undefined) return false;
   return c.req.raw.body !== null;
 }
+
+/** Refuses a URL (path and query) longer than `maxBytes` with 414. */
+export function urlLengthRule(maxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const url = c.req.url;
+    const start = url.indexOf('/', url.indexOf('//') + 2);
+    if (start >= 0 && url.length - start > maxBytes) {
+      throw new ApiError(414, 'uri_too_long', `URLs are limited to ${maxBytes} bytes.`);
+    }
+    await next();
+  };
+}

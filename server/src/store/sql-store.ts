@@ -11,6 +11,7 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { auditText } from './audit-text.ts';
 import { param, precompile } from './precompiled.ts';
 import { createRateLimitCounters } from './rate-limits.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
@@ -245,14 +246,14 @@ export function createSqlStore(
       record(entry) {
         return audit.record({
           at: nowIso(),
-          action: entry.action,
+          action: auditText(entry.action) ?? '',
           outcome: entry.outcome,
-          account_id: entry.accountId ?? null,
+          account_id: auditText(entry.accountId),
           user_id: entry.userId ?? null,
-          customer_id: entry.customerId ?? null,
-          provider: entry.provider ?? null,
-          client_ip: entry.clientIp ?? null,
-          detail: entry.detail ?? null,
+          customer_id: auditText(entry.customerId),
+          provider: auditText(entry.provider),
+          client_ip: auditText(entry.clientIp),
+          detail: auditText(entry.detail),
         });
       },
       async list({ accountIds, limit, before }) {

@@ -359,3 +359,20 @@ forEachStore('64-bit ids', ({ open, kind }) => {
     expect(await store.audit.list({ accountIds: ['default'], limit: 1, before: entry!.id })).toEqual([]);
   });
 });
+
+forEachStore('audit text', ({ open }) => {
+  it('stores the same text on both engines: NUL and lone surrogates replaced, long text cut', async () => {
+    const store = await open();
+    await store.audit.record({
+      action: 'a\u0000b',
+      outcome: 'failure',
+      accountId: 'default',
+      customerId: 'x\ud800y😀',
+      detail: 'é'.repeat(2000),
+    });
+    const [entry] = await store.audit.list({ accountIds: ['default'], limit: 1 });
+    expect(entry?.action).toBe('a\uFFFDb');
+    expect(entry?.customerId).toBe('x\uFFFDy😀');
+    expect(entry?.detail).toBe('é'.repeat(500));
+  });
+});
