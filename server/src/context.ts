@@ -1,4 +1,5 @@
 import type { HandoffConfig } from './config.ts';
+import type { ConnectionResolver } from './connections/resolver.ts';
 import type { Logger } from './logger.ts';
 import type { Customer, Store } from './store/types.ts';
 import type { CustomerIdentity } from '@handoff/core';
@@ -23,6 +24,8 @@ export interface Deps {
   fetch: typeof fetch;
   now: () => Date;
   identify: IdentifyCustomer | undefined;
+  /** The provider connection of an account (stored, or the environment's for the default account). */
+  connections: ConnectionResolver;
 }
 
 /** Hono context variables. */

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createHandoff } from './app.ts';
+import { environmentSecrets } from './connections/environment.ts';
+import { storedConnectionProblems } from './connections/service.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
 import { answerClientErrorsAsJson } from './http/client-errors.ts';
@@ -40,18 +42,20 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const logger =
-    options.logger ??
-    createLogger({
-      level: config.logLevel,
-      secrets: [
-        config.okepay?.secret,
-        config.twocheckout?.secretKey,
-        config.paybis?.apiKey,
-        config.paybis?.privateKeyPem,
-      ].filter((s): s is string => typeof s === 'string'),
-    });
+    options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
   const ownStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.database));
+  try {
+    for (const problem of await storedConnectionProblems({
+      store: store.connections,
+      keyring: config.encryption,
+    })) {
+      logger.error('stored provider connections cannot be read', { problem });
+    }
+  } catch (err) {
+    if (ownStore) await store.close();
+    throw err;
+  }
   const app = createHandoff({
     config,
     store,

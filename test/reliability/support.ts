@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -172,13 +173,24 @@ export const UNLIMITED_QUOTAS = {
   HANDOFF_QUOTA_CUSTOMER_PER_MINUTE: '1000000',
   HANDOFF_QUOTA_ACCOUNT_PER_MINUTE: '1000000',
 };
+/** A fresh key per run: stored connections of the suite are sealed with it. */
+const TEST_ENCRYPTION_KEY = randomBytes(32).toString('base64');
 
 /** The backend configuration pointing at a sandbox with the demo credentials. */
 export function sandboxConfig(
   sandbox: Pick<Sandbox, 'urls'>,
   env: Record<string, string> = {},
 ): HandoffConfig {
-  return loadConfig({ ...sandboxEnv(sandbox), HANDOFF_LOG_LEVEL: 'debug', ...UNLIMITED_QUOTAS, ...env });
+  return loadConfig({
+    ...sandboxEnv(sandbox),
+    // The fuzzed Paybis body passes a return URL: this is the origin the account allows.
+    HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS: 'https://shop.example.com',
+    // Seals the secrets of stored connections (the connection routes are fuzzed too).
+    HANDOFF_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    HANDOFF_LOG_LEVEL: 'debug',
+    ...UNLIMITED_QUOTAS,
+    ...env,
+  });
 }
 
 /** An API user with `roles` in the default account and a key; returns the credentials. */

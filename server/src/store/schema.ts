@@ -131,6 +131,21 @@ export interface RateLimitsTable {
   count: BigIntColumn;
 }
 
+export interface ProviderConnectionsTable {
+  id: string;
+  account_id: string;
+  /** A provider id of the registry: `okepay`, `2checkout`, `paybis`. */
+  provider: string;
+  /** JSON object text: the connection's non-secret settings. */
+  settings: string;
+  /** JSON object text: field name → ciphertext (`v1.<keyId>.<nonce>.<sealed>`); never a clear value. */
+  secrets: string;
+  /** Grows by one on every change, so caches keyed by id and version see a change at once. */
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -145,6 +160,7 @@ export interface Database {
   paybis_auth_keys: PaybisAuthKeysTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  provider_connections: ProviderConnectionsTable;
 }
 
 /** Both drivers' timestamp shapes as ISO 8601 UTC. */

@@ -12,6 +12,7 @@ import {
   sameHash,
 } from '../auth/tokens.ts';
 import { auditText } from './audit-text.ts';
+import { createConnectionStore } from './connections.ts';
 import { param, precompile } from './precompiled.ts';
 import { createRateLimitCounters } from './rate-limits.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
@@ -246,7 +247,8 @@ export function createSqlStore(
       record(entry) {
         return audit.record({
           at: nowIso(),
-          action: auditText(entry.action) ?? '',
+          // A missing action stays missing, so the database refuses that row on both engines.
+          action: auditText(entry.action) as string,
           outcome: entry.outcome,
           account_id: auditText(entry.accountId),
           user_id: entry.userId ?? null,
@@ -627,6 +629,8 @@ export function createSqlStore(
         });
       },
     },
+
+    connections: createConnectionStore(db, nowIso),
 
     async purgeExpired(before) {
       const cutoff = before.toISOString();

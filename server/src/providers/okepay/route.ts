@@ -1,13 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { LinkResponse, OkePayLoginLinkRequest } from '@handoff/core';
-import { requireCustomer } from '../auth/customer.ts';
-import { mintingQuota } from '../limits/minting-quota.ts';
-import { ErrorSchema } from '../auth/error-schema.ts';
-import type { AppEnv, Deps } from '../context.ts';
-import { ApiError, forbidden } from '../errors.ts';
-import { clientIp } from '../http/client-ip.ts';
-import { createOkePayClient, type OkePayClient } from '../providers/okepay.ts';
-import type { AuditEntryInput } from '../store/types.ts';
+import { requireCustomer } from '../../auth/customer.ts';
+import { ErrorSchema } from '../../auth/error-schema.ts';
+import type { AppEnv, Deps } from '../../context.ts';
+import { mintingQuota } from '../../limits/minting-quota.ts';
+import { ApiError, forbidden } from '../../errors.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { okepayProvider } from './index.ts';
+import type { AuditEntryInput } from '../../store/types.ts';
 
 /** The customer comes from the session, so the body carries nothing; anything in it is refused. */
 export const OkePayLoginLinkRequestSchema = z
@@ -32,14 +32,6 @@ const errorResponse = (description: string) => ({
  * contact id, which only the server knows (from the customer session or the embedded hook).
  */
 export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
-  const okepay: OkePayClient | null = deps.config.okepay
-    ? createOkePayClient(deps.config.okepay, {
-        fetch: deps.fetch,
-        timeoutMs: deps.config.providerTimeoutMs,
-        now: deps.now,
-      })
-    : null;
-
   const route = createRoute({
     method: 'post',
     path: '/v1/okepay/login-link',
@@ -64,7 +56,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       403: errorResponse('The customer has no OkePay contact.'),
       502: errorResponse('OkePay refused the request or answered unusably.'),
       429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
-      503: errorResponse('OkePay is not configured on this backend.'),
+      503: errorResponse('OkePay is not configured for the customer’s account.'),
       504: errorResponse('OkePay did not answer in time.'),
     },
   });
@@ -88,9 +80,13 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
           deps.logger.error('audit write failed', { action: audit.action, error: String(error) });
         });
 
-    if (!okepay) {
-      await recordFailure('provider_not_configured');
-      throw new ApiError(503, 'provider_not_configured', 'OkePay is not configured on this backend.');
+    // The customer's own account's OkePay instance: a contact id means nothing in any other.
+    let okepay;
+    try {
+      okepay = (await deps.connections.resolve(okepayProvider, customer.accountId)).client;
+    } catch (err) {
+      await recordFailure(err instanceof ApiError ? err.code : 'internal');
+      throw err;
     }
     if (contactId === undefined || contactId === null) {
       await recordFailure('forbidden');
