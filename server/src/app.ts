@@ -7,6 +7,7 @@ import { ApiError } from './errors.ts';
 import { bodySizeRule, corsRules, jsonBodyRule, urlLengthRule } from './http/request-rules.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { storableTextRule } from './http/text-rules.ts';
+import { guardedSecrets, redactSecrets } from './providers/redaction.ts';
 import { storageUnavailable } from './store/unavailable.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
@@ -121,14 +122,12 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
+      // A provider's message may echo a secret of the connection or the customer's auth key.
+      const message = redactSecrets(err.message, guardedSecrets(c));
       if (err.status >= 500) {
-        deps.logger.warn('request failed', {
-          requestId: c.get('requestId'),
-          code: err.code,
-          message: err.message,
-        });
+        deps.logger.warn('request failed', { requestId: c.get('requestId'), code: err.code, message });
       }
-      return c.json(err.toBody(), err.status, err.headers);
+      return c.json({ error: { code: err.code, message } }, err.status, err.headers);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

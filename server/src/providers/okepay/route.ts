@@ -7,6 +7,7 @@ import { mintingQuota } from '../../limits/minting-quota.ts';
 import { ApiError, forbidden } from '../../errors.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { okepayProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 import type { AuditEntryInput } from '../../store/types.ts';
 
 /** The customer comes from the session, so the body carries nothing; anything in it is refused. */
@@ -83,7 +84,9 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     // The customer's own account's OkePay instance: a contact id means nothing in any other.
     let okepay;
     try {
-      okepay = (await deps.connections.resolve(okepayProvider, customer.accountId)).client;
+      const resolved = await deps.connections.resolve(okepayProvider, customer.accountId);
+      guardSecrets(c, connectionSecrets(okepayProvider, resolved.connection));
+      okepay = resolved.client;
     } catch (err) {
       await recordFailure(err instanceof ApiError ? err.code : 'internal');
       throw err;

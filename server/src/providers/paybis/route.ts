@@ -8,6 +8,7 @@ import { clientIp } from '../../http/client-ip.ts';
 import type { PaybisApiRequest } from './client.ts';
 import type { PaybisConnection } from './connection.ts';
 import { paybisProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 
 /** Paybis documents a 15-minute lifetime for the oneTimeToken. */
 export const PAYBIS_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -110,6 +111,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     const customer = c.get('customer');
     if (customer.paybis !== true) throw forbidden('This customer may not use Paybis.');
     const { client: paybis, connection } = await deps.connections.resolve(paybisProvider, customer.accountId);
+    guardSecrets(c, connectionSecrets(paybisProvider, connection));
     const params = c.req.valid('json');
     if (params.cryptoWalletAddress && !connection.allowCryptoWalletAddress) {
       throw badRequest('cryptoWalletAddress: this account does not accept a wallet address from the page.');
@@ -131,6 +133,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     let issuedAt = 0;
     try {
       const { authKey } = await deps.store.paybisAuthKeys.getOrCreate(customer.accountId, customer.id);
+      guardSecrets(c, [authKey]);
       const body: PaybisApiRequest = {
         partnerUserId: authKey,
         passwordless: true,

@@ -7,6 +7,7 @@ import { ApiError, badRequest, forbidden } from '../../errors.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { VALIDITY_TIME_BOUNDS } from './connection.ts';
 import { twocheckoutProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 import type { AuditEntryInput } from '../../store/types.ts';
 
 export const TwoCheckoutSsoRequestSchema = z
@@ -108,6 +109,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
     let link: LinkResponse;
     try {
       const { client, connection } = await deps.connections.resolve(twocheckoutProvider, customer.accountId);
+      guardSecrets(c, connectionSecrets(twocheckoutProvider, connection));
       const validityTime = asked ?? connection.defaultValidityTime;
       if (validityTime > connection.maxValidityTime) {
         throw badRequest(`validityTime: at most ${connection.maxValidityTime} seconds for this account.`);
