@@ -18,7 +18,8 @@ import {
 } from '@handoff/sandbox';
 import type { CustomerIdentity, ErrorBody } from '@handoff/core';
 import { createHandoff, createLogger, loadConfig, type HandoffConfig, type Logger } from '@handoff/server';
-import { openStore, type SqlStore } from '../../server/src/store/index.ts';
+import { type SqlStore } from '../../server/src/store/index.ts';
+import { openTestStores, testPostgresUrl, type TestStoreKind } from '../../server/src/store/test-stores.ts';
 
 /**
  * Shared fixtures for the reliability suite: a world of many customers known to the sandbox, the
@@ -273,7 +274,7 @@ export interface InProcessOptions {
 
 /**
  * The backend as `app.fetch` with the sandbox injected as its outbound fetch (no sockets), over a
- * fresh in-memory SQLite store.
+ * fresh store (see `reliabilityEngine`).
  */
 export async function inProcess(options: InProcessOptions = {}): Promise<InProcess> {
   const sandbox = createSandbox({
@@ -281,11 +282,12 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     ...(options.world ? { okepay: options.world.okepay, twocheckout: options.world.twocheckout } : {}),
     ...options.sandbox,
   });
-  const store = await openStore({
-    kind: 'sqlite',
-    path: ':memory:',
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const { stores, cleanup } = await openTestStores(
+    await reliabilityEngine(),
+    1,
+    options.now ? { now: options.now } : {},
+  );
+  const store = stores[0]!;
   const config = sandboxConfig(sandbox, options.env);
   const outbound = { okepay: 0, twocheckout: 0, paybis: 0 };
   const app = createHandoff({
@@ -325,8 +327,18 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     outbound,
     rpcMethods,
     paybisRequests,
-    close: () => store.close(),
+    close: cleanup,
   };
+}
+
+/**
+ * The engine the in-process backend stores in: `HANDOFF_RELIABILITY_ENGINE=postgres` (set by the
+ * `*.postgres.suite.ts` parts) runs a part on PostgreSQL, in a fresh schema (PGlite when no
+ * server answers); SQLite in memory otherwise.
+ */
+export async function reliabilityEngine(): Promise<TestStoreKind> {
+  if (process.env.HANDOFF_RELIABILITY_ENGINE !== 'postgres') return 'sqlite';
+  return (await testPostgresUrl()) ? 'postgres' : 'pglite';
 }
 
 // ---- Checks ----
@@ -469,5 +481,6 @@ export function report(part: string, figures: Record<string, number | string>): 
   const text = Object.entries(figures)
     .map(([k, v]) => `${k}=${v}`)
     .join('  ');
-  console.log(`[reliability] ${part}: ${text}`);
+  const engine = process.env.HANDOFF_RELIABILITY_ENGINE === 'postgres' ? ' (postgres)' : '';
+  console.log(`[reliability] ${part}${engine}: ${text}`);
 }
