@@ -178,3 +178,22 @@ describe('storageUnavailable', () => {
     expect(storageUnavailable(new TypeError('bug'))).toBe(false);
   });
 });
+
+describe('storable text rule', () => {
+  it('leaves a route the exact body bytes (a signed webhook needs them)', async () => {
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    try {
+      const app = testApp(store);
+      app.post('/echo', async (c) => c.text(await c.req.text()));
+      const raw = '{ "b": 1,  "a": "\\u00e9" }';
+      const res = await app.request('/echo', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: raw,
+      });
+      expect(await res.text()).toBe(raw);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -23,7 +23,7 @@ function everyString(value: unknown, depth = 0): boolean {
 /**
  * Refuses (400) a request whose path, query or JSON body carries text that is not storable alike
  * on both engines (see `isStorableText`). A body that is not JSON is left to the route, which
- * refuses it in its own words; the parsed body is cached, so the route does not parse it again.
+ * refuses it in its own words.
  */
 export function storableTextRule(): MiddlewareHandler {
   const refuse = () => {
@@ -45,9 +45,11 @@ export function storableTextRule(): MiddlewareHandler {
     }
     const type = c.req.header('content-type');
     if (c.req.method === 'POST' && type !== undefined && /^application\/json\s*(;|$)/i.test(type)) {
+      // Read as text (hono caches it): the route still gets the exact bytes from `c.req.text()`
+      // (a signed webhook needs them), and `c.req.json()` parses that text.
       let body: unknown;
       try {
-        body = await c.req.json();
+        body = JSON.parse(await c.req.text());
       } catch {
         body = undefined;
       }
