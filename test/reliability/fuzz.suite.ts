@@ -12,6 +12,7 @@ import {
   makeWorld,
   report,
   seedIntegration,
+  STORED_CONNECTION_SECRET,
   tryJson,
   type InProcess,
 } from './support.ts';
@@ -131,7 +132,7 @@ function specs(): RouteSpec[] {
         ? {
             valid: () => ({
               instance: 'fuzz',
-              secret: 'fuzz-okepay-secret',
+              secret: STORED_CONNECTION_SECRET,
               apiBase: 'https://api.okepay.info',
             }),
           }

@@ -227,6 +227,29 @@ export function sandboxEnv(sandbox: Pick<Sandbox, 'urls'>): Record<string, strin
   };
 }
 
+/**
+ * The second merchant's connections, as `handoff connections set` and
+ * `PUT /v1/accounts/{accountId}/connections/{provider}` take them (for a second account).
+ */
+export function secondMerchantConnections(sandbox: Pick<Sandbox, 'merchants'>): Record<string, object> {
+  const urls = sandbox.merchants.second?.urls;
+  if (!urls) throw new TypeError('This sandbox serves no "second" merchant.');
+  return {
+    okepay: { instance: OKEPAY_SECOND.instance, secret: OKEPAY_SECOND.secret, apiBase: urls.okepayApiBase },
+    '2checkout': {
+      merchantCode: TWOCHECKOUT_SECOND.merchantCode,
+      secretKey: TWOCHECKOUT_SECOND.secretKey,
+      apiUrl: urls.twocheckoutApiUrl,
+    },
+    paybis: {
+      apiKey: PAYBIS_SECOND.apiKey,
+      privateKeyPem: PAYBIS_SECOND.privateKeyPem,
+      apiUrl: urls.paybisApiUrl,
+      widgetUrl: urls.paybisWidgetUrl,
+    },
+  };
+}
+
 function urlsAt(base: string): SandboxUrls {
   return {
     okepayApiBase: `${base}/okepay/api`,

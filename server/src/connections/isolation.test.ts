@@ -1,5 +1,12 @@
 import { beforeEach, expect, it } from 'vitest';
-import { OKEPAY_SECOND, PAYBIS_SECOND, sandboxEnv, TWOCHECKOUT_SECOND, type Sandbox } from '@handoff/sandbox';
+import {
+  OKEPAY_SECOND,
+  sandboxEnv,
+  secondMerchantConnections,
+  TWOCHECKOUT_SECOND,
+  PAYBIS_SECOND,
+  type Sandbox,
+} from '@handoff/sandbox';
 import type { CustomerIdentity, LinkResponse, MeResponse, PaybisSessionResponse } from '@handoff/core';
 import type { IdentifyCustomer } from '../context.ts';
 import { forEachStore } from '../store/test-stores.ts';
@@ -53,30 +60,7 @@ forEachStore('accounts are a boundary for provider connections', ({ open, openPa
       accountId: 'second',
       roles: ['admin'],
     });
-    const urls = sandbox.merchants.second!.urls;
-    for (const [provider, body] of [
-      [
-        'okepay',
-        { instance: OKEPAY_SECOND.instance, secret: OKEPAY_SECOND.secret, apiBase: urls.okepayApiBase },
-      ],
-      [
-        '2checkout',
-        {
-          merchantCode: TWOCHECKOUT_SECOND.merchantCode,
-          secretKey: TWOCHECKOUT_SECOND.secretKey,
-          apiUrl: urls.twocheckoutApiUrl,
-        },
-      ],
-      [
-        'paybis',
-        {
-          apiKey: PAYBIS_SECOND.apiKey,
-          privateKeyPem: PAYBIS_SECOND.privateKeyPem,
-          apiUrl: urls.paybisApiUrl,
-          widgetUrl: urls.paybisWidgetUrl,
-        },
-      ],
-    ] as const) {
+    for (const [provider, body] of Object.entries(secondMerchantConnections(sandbox))) {
       const res = await request(app, 'PUT', `/v1/accounts/second/connections/${provider}`, admin.token, body);
       expect(res.status, provider).toBe(200);
     }
