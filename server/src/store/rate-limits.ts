@@ -38,18 +38,6 @@ export function createRateLimitCounters(db: Kysely<Database>): RateLimitCounters
       return row === undefined ? 0 : Number(row.count);
     },
 
-    async peek(bucket, now) {
-      const row = await db
-        .selectFrom('rate_limits')
-        .select(['count', 'resets_at'])
-        .where('bucket', '=', bucket)
-        .where('resets_at', '>', now)
-        .executeTakeFirst();
-      return row === undefined
-        ? { count: 0, resetsAt: now }
-        : { count: Number(row.count), resetsAt: Number(row.resets_at) };
-    },
-
     async clear(bucket) {
       await db.deleteFrom('rate_limits').where('bucket', '=', bucket).execute();
     },

@@ -226,8 +226,6 @@ export interface RateLimitCounters {
   ): Promise<{ count: number; resetsAt: number }>;
   /** Takes back one addition made in the window ending at `resetsAt`; returns the count after. */
   subtract(bucket: string, resetsAt: number): Promise<number>;
-  /** The bucket's count in its current window (0 when it has none). */
-  peek(bucket: string, now: number): Promise<{ count: number; resetsAt: number }>;
   /** Forgets the bucket. */
   clear(bucket: string): Promise<void>;
   /** Deletes the buckets whose window ended by `now`; returns how many. */
