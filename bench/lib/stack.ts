@@ -141,6 +141,9 @@ export function backendEnv(sandbox: Pick<SandboxProcess, 'urls'>, db: BenchDatab
     HANDOFF_DB: db.path,
     HANDOFF_LOG_LEVEL: 'warn',
     HANDOFF_CORS_ORIGINS: '',
+    // The bench measures signing throughput, not the abuse quotas.
+    HANDOFF_QUOTA_CUSTOMER_PER_MINUTE: '1000000',
+    HANDOFF_QUOTA_ACCOUNT_PER_MINUTE: '1000000',
     DATABASE_URL: '',
   };
 }

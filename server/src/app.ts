@@ -4,7 +4,11 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { HandoffConfig } from './config.ts';
 import type { AppEnv, Deps, IdentifyCustomer } from './context.ts';
 import { ApiError } from './errors.ts';
-import { bodySizeRule, corsRules, jsonBodyRule } from './http/request-rules.ts';
+import { bodySizeRule, corsRules, jsonBodyRule, urlLengthRule } from './http/request-rules.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { storableTextRule } from './http/text-rules.ts';
+import { guardedSecrets, redactSecrets } from './providers/redaction.ts';
+import { storageUnavailable } from './store/unavailable.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Store } from './store/types.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -31,6 +35,8 @@ export interface HandoffOptions {
 
 /** Request bodies are small JSON documents; anything larger is refused before it is read. */
 const MAX_BODY_BYTES = 16 * 1024;
+/** No route takes a long URL; a longer one is refused (414) before it is parsed further. */
+const MAX_URL_BYTES = 4 * 1024;
 
 /**
  * Builds the Handoff backend as a Web-standard app: `app.fetch(request)` anywhere, or
@@ -84,11 +90,14 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     c.set('requestId', crypto.randomUUID());
     await next();
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false, xFrameOptions: 'DENY' }));
+  app.use('*', securityHeaders());
   app.use('/v1/*', corsRules(config.corsOrigins));
   app.use('*', bodySizeRule(MAX_BODY_BYTES));
   // Providers choose their webhooks' encodings (forms, JSON); those routes check the type themselves.
   app.use('*', jsonBodyRule({ except: (path) => path.startsWith('/v1/webhooks/') }));
+  app.use('*', urlLengthRule(MAX_URL_BYTES));
+  app.use('*', storableTextRule());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -125,19 +134,30 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
+      // A provider's message may echo a secret of the connection or the customer's auth key.
+      const message = redactSecrets(err.message, guardedSecrets(c));
       if (err.status >= 500) {
-        deps.logger.warn('request failed', {
-          requestId: c.get('requestId'),
-          code: err.code,
-          message: err.message,
-        });
+        deps.logger.warn('request failed', { requestId: c.get('requestId'), code: err.code, message });
       }
-      return c.json(err.toBody(), err.status, err.headers);
+      return c.json({ error: { code: err.code, message } }, err.status, err.headers);
     }
     if (err instanceof HTTPException) {
       const status = err.status;
       const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'bad_request';
       return c.json({ error: { code, message: err.message || 'Bad request.' } }, status < 500 ? status : 400);
+    }
+    if (storageUnavailable(err)) {
+      // A full disk, a read-only or locked database, a lost connection: retryable, and nothing
+      // was half-written (every multi-row write is one transaction).
+      deps.logger.error('storage unavailable', {
+        requestId: c.get('requestId'),
+        error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      });
+      return c.json(
+        { error: { code: 'unavailable', message: 'The service is unavailable. Try again shortly.' } },
+        503,
+        { 'Retry-After': '5' },
+      );
     }
     deps.logger.error('unexpected error', {
       requestId: c.get('requestId'),

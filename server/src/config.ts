@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   HANDOFF_PROVIDER_TIMEOUT_MS: positiveInt(10_000, 120_000),
   HANDOFF_SESSION_TTL: positiveInt(3600, 30 * 24 * 3600),
   HANDOFF_CUSTOMER_SESSION_TTL: positiveInt(900, 24 * 3600),
+  HANDOFF_QUOTA_CUSTOMER_PER_MINUTE: positiveInt(20, 1_000_000),
+  HANDOFF_QUOTA_ACCOUNT_PER_MINUTE: positiveInt(600, 1_000_000),
   HANDOFF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -85,6 +87,11 @@ export interface HandoffConfig {
   providerTimeoutMs: number;
   sessionTtlSeconds: number;
   customerSessionTtlSeconds: number;
+  /**
+   * Provider links, tokens and customer sessions minted per minute at most: per customer token
+   * (or embedded customer) and per account.
+   */
+  mintingQuota: { perCustomerPerMinute: number; perAccountPerMinute: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -161,6 +168,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     providerTimeoutMs: e.HANDOFF_PROVIDER_TIMEOUT_MS,
     sessionTtlSeconds: e.HANDOFF_SESSION_TTL,
     customerSessionTtlSeconds: e.HANDOFF_CUSTOMER_SESSION_TTL,
+    mintingQuota: {
+      perCustomerPerMinute: e.HANDOFF_QUOTA_CUSTOMER_PER_MINUTE,
+      perAccountPerMinute: e.HANDOFF_QUOTA_ACCOUNT_PER_MINUTE,
+    },
     logLevel: e.HANDOFF_LOG_LEVEL,
   };
 }

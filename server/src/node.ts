@@ -5,6 +5,7 @@ import { environmentSecrets } from './connections/environment.ts';
 import { storedConnectionProblems } from './connections/service.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
+import { answerClientErrorsAsJson } from './http/client-errors.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openStore } from './store/index.ts';
@@ -71,6 +72,7 @@ export async function startServer(
         resolve([s, info]),
       );
       s.once('error', reject);
+      answerClientErrorsAsJson(s);
     });
   } catch (err) {
     if (ownStore) await store.close();

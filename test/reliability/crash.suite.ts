@@ -10,7 +10,13 @@ import { sandboxEnv } from '@handoff/sandbox';
 import { openStore, type SqlStore, type StoreOptions } from '../../server/src/store/index.ts';
 import { testPostgresUrl } from '../../server/src/store/test-stores.ts';
 import { hmacHex, signedString } from '../../server/src/webhooks/twocheckout.ts';
-import { Capture, report, startRecordingSandbox, type RecordingSandbox } from './support.ts';
+import {
+  Capture,
+  report,
+  startRecordingSandbox,
+  UNLIMITED_QUOTAS,
+  type RecordingSandbox,
+} from './support.ts';
 
 /**
  * Part 5, crash safety: the backend is killed with SIGKILL while a burst of first-time Paybis
@@ -60,6 +66,7 @@ async function startBackend(env: Record<string, string>): Promise<Backend> {
       ...sandboxEnv(sandbox.sandbox),
       HANDOFF_LOG_LEVEL: 'debug',
       HANDOFF_PROVIDER_TIMEOUT_MS: '10000',
+      ...UNLIMITED_QUOTAS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,7 +17,8 @@ import {
 } from '@handoff/sandbox';
 import type { CustomerIdentity, ErrorBody } from '@handoff/core';
 import { createHandoff, createLogger, loadConfig, type HandoffConfig, type Logger } from '@handoff/server';
-import { openStore, type SqlStore } from '../../server/src/store/index.ts';
+import { type SqlStore } from '../../server/src/store/index.ts';
+import { openTestStores, testPostgresUrl, type TestStoreKind } from '../../server/src/store/test-stores.ts';
 
 /**
  * Shared fixtures for the reliability suite: a world of many customers known to the sandbox, the
@@ -172,6 +173,12 @@ export function makeWorld(count: number): World {
   };
 }
 
+/** Minting quotas out of the way of parts that test something else (`limits.suite.ts` tests them). */
+export const UNLIMITED_QUOTAS = {
+  HANDOFF_QUOTA_CUSTOMER_PER_MINUTE: '1000000',
+  HANDOFF_QUOTA_ACCOUNT_PER_MINUTE: '1000000',
+};
+
 /** Seals the suite's stored connections; the same in every file, so the leak scan knows it. */
 const TEST_ENCRYPTION_KEY = 'aGFuZG9mZi1yZWxpYWJpbGl0eS10ZXN0LWtleS0zMmI=';
 
@@ -187,6 +194,7 @@ export function sandboxConfig(
     // Seals the secrets of stored connections (the connection routes are fuzzed too).
     HANDOFF_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     HANDOFF_LOG_LEVEL: 'debug',
+    ...UNLIMITED_QUOTAS,
     ...env,
   });
 }
@@ -271,7 +279,7 @@ export interface InProcessOptions {
 
 /**
  * The backend as `app.fetch` with the sandbox injected as its outbound fetch (no sockets), over a
- * fresh in-memory SQLite store.
+ * fresh store (see `reliabilityEngine`).
  */
 export async function inProcess(options: InProcessOptions = {}): Promise<InProcess> {
   const sandbox = createSandbox({
@@ -279,11 +287,12 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     ...(options.world ? { okepay: options.world.okepay, twocheckout: options.world.twocheckout } : {}),
     ...options.sandbox,
   });
-  const store = await openStore({
-    kind: 'sqlite',
-    path: ':memory:',
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const { stores, cleanup } = await openTestStores(
+    await reliabilityEngine(),
+    1,
+    options.now ? { now: options.now } : {},
+  );
+  const store = stores[0]!;
   const config = sandboxConfig(sandbox, options.env);
   const outbound = { okepay: 0, twocheckout: 0, paybis: 0 };
   const app = createHandoff({
@@ -323,8 +332,18 @@ export async function inProcess(options: InProcessOptions = {}): Promise<InProce
     outbound,
     rpcMethods,
     paybisRequests,
-    close: () => store.close(),
+    close: cleanup,
   };
+}
+
+/**
+ * The engine the in-process backend stores in: `HANDOFF_RELIABILITY_ENGINE=postgres` (set by the
+ * `*.postgres.suite.ts` parts) runs a part on PostgreSQL, in a fresh schema (PGlite when no
+ * server answers); SQLite in memory otherwise.
+ */
+export async function reliabilityEngine(): Promise<TestStoreKind> {
+  if (process.env.HANDOFF_RELIABILITY_ENGINE !== 'postgres') return 'sqlite';
+  return (await testPostgresUrl()) ? 'postgres' : 'pglite';
 }
 
 // ---- Checks ----
@@ -467,5 +486,6 @@ export function report(part: string, figures: Record<string, number | string>): 
   const text = Object.entries(figures)
     .map(([k, v]) => `${k}=${v}`)
     .join('  ');
-  console.log(`[reliability] ${part}: ${text}`);
+  const engine = process.env.HANDOFF_RELIABILITY_ENGINE === 'postgres' ? ' (postgres)' : '';
+  console.log(`[reliability] ${part}${engine}: ${text}`);
 }

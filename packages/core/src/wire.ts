@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'provider_not_configured'
   | 'provider_error'
   | 'provider_timeout'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'unavailable'
   | 'internal';
 
 /** Every error response of the backend has this body. */

@@ -76,7 +76,9 @@ const json = { 'content-type': 'application/json' };
 function expectSecurityHeaders(answer: Answer) {
   expect(answer.headers).toMatchObject({
     'x-content-type-options': 'nosniff',
-    'x-frame-options': 'SAMEORIGIN',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
     'strict-transport-security': 'max-age=15552000; includeSubDomains',
     'cross-origin-opener-policy': 'same-origin',

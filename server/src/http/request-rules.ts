@@ -85,12 +85,26 @@ export function jsonBodyRule(options: { except?: (path: string) => boolean } = {
 
 /**
  * Whether the request has a body, from its framing headers when it has them (HTTP/1.1: a
- * `Transfer-Encoding`, or a `Content-Length` other than 0), otherwise from the request itself
- * (a Web `Request` built in-process carries no framing headers).
+ * `Transfer-Encoding`, or a `Content-Length` other than 0). An HTTP/1.1 request with neither has
+ * no body (RFC 9112, section 6.3), although Node's adapter still hands it a body stream; only a
+ * Web `Request` built in-process, which carries no framing headers, is asked itself.
  */
 function hasBody(c: Context): boolean {
   if (c.req.header('transfer-encoding') !== undefined) return true;
   const length = c.req.header('content-length');
   if (length !== undefined) return length !== '0';
+  if ((c.env as { incoming?: unknown } | undefined)?.incoming !== undefined) return false;
   return c.req.raw.body !== null;
+}
+
+/** Refuses a URL (path and query) longer than `maxBytes` with 414. */
+export function urlLengthRule(maxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const url = c.req.url;
+    const start = url.indexOf('/', url.indexOf('//') + 2);
+    if (start >= 0 && url.length - start > maxBytes) {
+      throw new ApiError(414, 'uri_too_long', `URLs are limited to ${maxBytes} bytes.`);
+    }
+    await next();
+  };
 }

@@ -44,6 +44,10 @@ forEachStore('GET /v1/audit', ({ open }) => {
     expect((await get('?limit=0')).status).toBe(400);
     expect((await get('?limit=abc')).status).toBe(400);
     expect((await get('?before=-1')).status).toBe(400);
+    // Past what a JavaScript number names exactly (zod's int() is a safe integer).
+    expect((await get('?before=1e300')).status).toBe(400);
+    expect((await get('?before=9007199254740993')).status).toBe(400);
+    expect((await get(`?before=${Number.MAX_SAFE_INTEGER}`)).status).toBe(200);
   });
 
   it('requires audit:read', async () => {
@@ -56,5 +60,24 @@ forEachStore('GET /v1/audit', ({ open }) => {
     const res = await app.request('/v1/audit', { headers: { authorization: `Bearer ${integration}` } });
     expect(res.status).toBe(403);
     expect((await app.request('/v1/audit')).status).toBe(401);
+  });
+});
+
+forEachStore('GET /v1/audit and API key ids', ({ open }) => {
+  it('shows a login’s key id to account managers only, and is never cached', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const auditor = await seedApiUser(store, { email: 'aud@example.com', roles: ['auditor'] });
+    const admin = await seedApiUser(store, { email: 'admin@example.com', roles: ['admin'] });
+    const auditorToken = await login(app, auditor);
+    const adminToken = await login(app, admin);
+    const details = async (token: string) => {
+      const res = await app.request('/v1/audit?limit=200', { headers: { authorization: `Bearer ${token}` } });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const page = (await res.json()) as { entries: { action: string; detail: string | null }[] };
+      return page.entries.filter((e) => e.action === 'auth.login').map((e) => e.detail);
+    };
+    expect(await details(auditorToken)).toEqual([null, null]);
+    expect(await details(adminToken)).toEqual([admin.keyId, auditor.keyId]);
   });
 });

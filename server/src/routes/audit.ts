@@ -1,7 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponses } from '../auth/error-schema.ts';
 import { accountWithPermission, requireSession } from '../auth/session.ts';
+import { isApiKeyId } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
+import type { AuditEntry } from '../store/types.ts';
 
 export const AuditEntrySchema = z
   .object({
@@ -76,7 +78,19 @@ export function registerAuditRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void 
       limit,
       ...(before !== undefined ? { before } : {}),
     });
+    // API key ids (a login's detail) are shown only to those who manage the account's keys.
+    const managed = new Set(
+      principal.memberships.filter((m) => m.permissions.includes('accounts:manage')).map((m) => m.account.id),
+    );
+    const shown = entries.map((entry): AuditEntry =>
+      entry.detail !== null &&
+      isApiKeyId(entry.detail) &&
+      !(entry.accountId !== null && managed.has(entry.accountId))
+        ? { ...entry, detail: null }
+        : entry,
+    );
+    c.header('Cache-Control', 'no-store');
     const last = entries.at(-1);
-    return c.json({ entries, nextBefore: entries.length === limit && last ? last.id : null }, 200);
+    return c.json({ entries: shown, nextBefore: entries.length === limit && last ? last.id : null }, 200);
   });
 }

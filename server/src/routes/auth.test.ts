@@ -126,16 +126,21 @@ forEachStore('POST /auth/login', ({ open }) => {
     expect(JSON.stringify(failures)).not.toContain(revoked.secret);
   });
 
-  it('answers a key id of the wrong shape (even with a NUL) like a wrong key, and counts it', async () => {
+  it('answers a key id of the wrong shape like a wrong key, and counts it; refuses a NUL at the edge', async () => {
     const store = await open();
     const app = testApp(store);
     const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
     const wrongSecret = await (
       await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: 'x' })
     ).text();
+    // Text PostgreSQL would refuse is refused before anything is looked up or counted.
+    for (const apiKey of ['hk_\u0000abc', user.keyId.replace(/.$/, '\u0000'), `${user.keyId}\ud800`]) {
+      const res = await postJson(app, '/auth/login', { apiKey, apiSecret: user.secret });
+      expect(res.status, JSON.stringify(apiKey)).toBe(400);
+    }
     const malformed = [
-      'hk_\u0000abc',
-      user.keyId.replace(/.$/, '\u0000'),
+      'hk_abc',
+      `hk_${'y'.repeat(42)}!`,
       `${user.keyId}x`,
       user.keyId.slice(3),
       `hk_${'x'.repeat(42)}=`,
@@ -145,7 +150,7 @@ forEachStore('POST /auth/login', ({ open }) => {
       expect(res.status, JSON.stringify(apiKey)).toBe(401);
       expect(await res.text()).toBe(wrongSecret);
     }
-    const limited = await postJson(app, '/auth/login', { apiKey: 'hk_\u0000', apiSecret: 'x' });
+    const limited = await postJson(app, '/auth/login', { apiKey: 'hk_', apiSecret: 'x' });
     expect(limited.status).toBe(429);
     expect((await postJson(app, '/auth/login', { apiKey: user.keyId, apiSecret: user.secret })).status).toBe(
       200,

@@ -1,10 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { requireSession } from '../auth/session.ts';
-import { slidingWindowLimiter } from '../auth/rate-limit.ts';
 import { isApiKeyId } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, unauthorized } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { admitAttempt, type Admission } from '../limits/attempts.ts';
+import { sourceKey } from '../limits/source.ts';
 import type { Membership } from '../store/types.ts';
 import { errorResponses } from '../auth/error-schema.ts';
 
@@ -71,7 +72,16 @@ export const ApiKeyLoginResponseSchema = z
 export type AccountBody = z.infer<typeof AccountSchema>;
 export type ApiKeyLoginResponse = z.infer<typeof ApiKeyLoginResponseSchema>;
 
-/** Failed logins allowed per API key and per client IP within the window. */
+/**
+ * Failed logins allowed within the window: per API key from one source (an IPv4 address or an
+ * IPv6 /64), and per source across keys.
+ *
+ * There is deliberately no limit per key across sources (OWASP ASVS 2.2.1 asks that anti-automation
+ * does not become an account lockout): a stranger who knows a key id could then lock its owner out
+ * from everywhere. It would buy nothing against guessing either: the secret is 256 random bits, so
+ * no rate of guesses finds it; the limits are there to slow automation and bound its load, and
+ * they only ever slow the source that guesses.
+ */
 export const LOGIN_FAILURE_LIMITS = { perKey: 5, perIp: 20, windowMs: 15 * 60 * 1000 } as const;
 
 const loginRoute = createRoute({
@@ -111,36 +121,40 @@ function accountBody(m: Membership): AccountBody {
 
 export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
   const clock = () => deps.now().getTime();
-  const perKey = slidingWindowLimiter({
-    limit: LOGIN_FAILURE_LIMITS.perKey,
-    windowMs: LOGIN_FAILURE_LIMITS.windowMs,
-    now: clock,
-  });
-  const perIp = slidingWindowLimiter({
-    limit: LOGIN_FAILURE_LIMITS.perIp,
-    windowMs: LOGIN_FAILURE_LIMITS.windowMs,
-    now: clock,
-  });
+  const perKey = { limit: LOGIN_FAILURE_LIMITS.perKey, windowMs: LOGIN_FAILURE_LIMITS.windowMs };
+  const perSource = { limit: LOGIN_FAILURE_LIMITS.perIp, windowMs: LOGIN_FAILURE_LIMITS.windowMs };
 
   app.openapi(loginRoute, async (c) => {
     const { apiKey, apiSecret } = c.req.valid('json');
     const ip = clientIp(c, deps.config.trustProxy);
-    // Without a known address (a runtime that does not expose it) there is no per-IP bucket:
+    const source = ip === null ? null : sourceKey(ip);
+    // Without a known address (a runtime that does not expose it) there is no per-source bucket:
     // one shared bucket would let anyone lock everybody out.
-    const ipKey = ip === null ? null : `ip:${ip}`;
+    const sourceBucket = source === null ? null : `login:source:${source}`;
     // The key id's shape is checked here rather than in the schema, so a malformed id gets the
     // same 401 as a wrong secret and counts as a failure. Only well-formed ids get their own
-    // bucket, so junk ids cannot grow the map.
+    // bucket, so junk ids cannot grow the table.
     const wellFormed = isApiKeyId(apiKey);
-    const keyKey = wellFormed ? `key:${apiKey}` : 'key:malformed';
+    const keyBucket = `login:key:${wellFormed ? apiKey : 'malformed'}:source:${source ?? 'unknown'}`;
 
     // Each attempt counts against the limits before the look-up, so parallel guesses are refused
-    // like sequential ones (see `admit`), and is taken back unless it fails.
-    const keyTurn = await perKey.admit(keyKey);
-    const ipTurn = keyTurn.admitted && ipKey !== null ? await perIp.admit(ipKey) : null;
-    if (!keyTurn.admitted || ipTurn?.admitted === false) {
-      if (keyTurn.admitted) keyTurn.release();
-      const wait = Math.max(perKey.retryAfter(keyKey), ipKey === null ? 0 : perIp.retryAfter(ipKey));
+    // like sequential ones (see `admitAttempt`), and is taken back unless it fails.
+    const keyTurn = await admitAttempt(deps.store.rateLimits, keyBucket, perKey, clock);
+    let sourceTurn: Admission | null = null;
+    if (keyTurn.admitted && sourceBucket !== null) {
+      try {
+        sourceTurn = await admitAttempt(deps.store.rateLimits, sourceBucket, perSource, clock);
+      } catch (err) {
+        await keyTurn.release();
+        throw err;
+      }
+    }
+    if (!keyTurn.admitted || sourceTurn?.admitted === false) {
+      if (keyTurn.admitted) await keyTurn.release();
+      const wait = Math.max(
+        keyTurn.admitted ? 0 : keyTurn.retryAfter,
+        sourceTurn?.admitted === false ? sourceTurn.retryAfter : 0,
+      );
       await deps.store.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -151,10 +165,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
         headers: { 'Retry-After': String(Math.max(1, wait)) },
       });
     }
-    const release = () => {
-      keyTurn.release();
-      ipTurn?.release();
-    };
+    const turns = sourceTurn?.admitted ? [keyTurn, sourceTurn] : [keyTurn];
+    const release = () => Promise.all(turns.map((turn) => turn.release()));
 
     let verified: Awaited<ReturnType<typeof deps.store.apiKeys.verify>>;
     let user: Awaited<ReturnType<typeof deps.store.users.get>>;
@@ -163,12 +175,11 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       user = verified ? await deps.store.users.get(verified.userId) : null;
     } catch (err) {
       // A store failure says nothing about the credentials.
-      release();
+      await release().catch(() => undefined);
       throw err;
     }
     if (!verified || !user) {
-      keyTurn.fail();
-      ipTurn?.fail();
+      await Promise.all(turns.map((turn) => turn.fail()));
       await deps.store.audit.record({
         action: 'auth.login',
         outcome: 'failure',
@@ -178,8 +189,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
       // One answer for an unknown key, a wrong secret, and a revoked or expired key.
       throw unauthorized('Invalid API key or secret.');
     }
-    perKey.reset(keyKey);
-    release();
+    await release();
+    await deps.store.rateLimits.clear(keyBucket);
 
     const memberships = await deps.store.users.memberships(user.id);
     // A session never outlives the key it was opened with.

@@ -200,3 +200,61 @@ forEachStore('revoking an API key', ({ open }) => {
     expect((await me(kept)).status).toBe(200);
   });
 });
+
+forEachStore('customer tokens end with what made them', ({ open }) => {
+  it('ends no later than the API session, nor the API key, it was made with', async () => {
+    let clock = new Date('2030-01-01T00:00:00.000Z');
+    const store = await open({ now: () => clock });
+    const app = testApp(store, { now: () => clock });
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    // The key expires in ten minutes, so the session it opens does too.
+    const key = await store.apiKeys.create(user.userId, { expiresAt: new Date('2030-01-01T00:10:00.000Z') });
+    const session = await login(app, { ...user, keyId: key.keyId, secret: key.secret });
+    const res = await postJson(app, '/v1/customer-sessions', { customer, ttlSeconds: 3600 }, session);
+    const body = (await res.json()) as { token: string; expiresAt: string };
+    expect(body.expiresAt).toBe('2030-01-01T00:10:00.000Z');
+    clock = new Date('2030-01-01T00:10:00.001Z');
+    expect(await store.customerSessions.resolve(body.token)).toBeNull();
+  });
+
+  it('ends when the API session that made it logs out; others keep working', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const user = await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] });
+    const first = await login(app, user);
+    const second = await login(app, user);
+    const create = async (session: string) =>
+      (
+        (await (await postJson(app, '/v1/customer-sessions', { customer }, session)).json()) as {
+          token: string;
+        }
+      ).token;
+    const fromFirst = await create(first);
+    const fromSecond = await create(second);
+    expect((await postJson(app, '/auth/logout', {}, first)).status).toBe(204);
+    expect(await store.customerSessions.resolve(fromFirst)).toBeNull();
+    expect(await store.customerSessions.resolve(fromSecond)).not.toBeNull();
+    const me = await app.request('/v1/me', { headers: { authorization: `Bearer ${fromFirst}` } });
+    expect(me.status).toBe(401);
+  });
+
+  it('refuses an OkePay contact id the provider cannot take, at creation', async () => {
+    const store = await open();
+    const app = testApp(store);
+    const session = await login(
+      app,
+      await seedApiUser(store, { email: 'svc@example.com', roles: ['integration'] }),
+    );
+    for (const okepayContactId of [2 ** 31, 2 ** 53 - 1, 0, -1, 1.5]) {
+      const res = await postJson(
+        app,
+        '/v1/customer-sessions',
+        { customer: { ...customer, okepayContactId } },
+        session,
+      );
+      expect(res.status, String(okepayContactId)).toBe(400);
+    }
+    const largest = { customer: { ...customer, okepayContactId: 2 ** 31 - 1 } };
+    expect((await postJson(app, '/v1/customer-sessions', largest, session)).status).toBe(201);
+  });
+});

@@ -10,9 +10,11 @@ import {
   sealToken,
 } from '../auth/idempotency.ts';
 import { accountWithPermission, requireSession } from '../auth/session.ts';
+import { hashToken } from '../auth/tokens.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { chargeMinting } from '../limits/minting-quota.ts';
 
 /** 2Checkout subscription references: letters, digits, dash and underscore. */
 const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -22,6 +24,9 @@ const SUBSCRIPTION_REFERENCE = /^[A-Za-z0-9_-]{1,64}$/;
  * (and share that customer's Paybis account).
  */
 const PRINTABLE = /^[^\p{Cc}\p{Cs}]+$/u;
+
+/** OkePay contact ids are 32-bit signed integers: a larger one is refused here, not at the click. */
+export const OKEPAY_MAX_CONTACT_ID = 2 ** 31 - 1;
 
 export const CustomerIdentitySchema = z
   .strictObject({
@@ -46,7 +51,7 @@ export const CustomerIdentitySchema = z
       .number()
       .int()
       .positive()
-      .max(Number.MAX_SAFE_INTEGER)
+      .max(OKEPAY_MAX_CONTACT_ID)
       .optional()
       .openapi({ description: 'OkePay contact id (from the subscription webhook).' }),
     twocheckoutSubscriptions: z
@@ -138,7 +143,7 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
           'then with `Idempotent-Replayed: true`)',
         content: { 'application/json': { schema: CustomerSessionResponseSchema } },
       },
-      ...errorResponses(400, 401, 403, 409, 422),
+      ...errorResponses(400, 401, 403, 409, 422, 429),
     },
   });
 
@@ -148,14 +153,26 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
     const membership = accountWithPermission(principal, body.accountId, 'customer-sessions:create');
     const idempotencyKey = c.req.valid('header')['idempotency-key'];
     const ttl = body.ttlSeconds ?? deps.config.customerSessionTtlSeconds;
-    const create = () =>
-      deps.store.customerSessions.create({
+    const create = async () => {
+      await chargeMinting(deps, c, {
+        accountId: membership.account.id,
+        action: 'customer_session.create',
+        userId: principal.user.id,
+        customerId: body.customer.id,
+      });
+      // A customer token never outlives the API session (and so the API key) it was made with.
+      const expiresAt = new Date(
+        Math.min(deps.now().getTime() + ttl * 1000, Date.parse(principal.session.expiresAt)),
+      );
+      return deps.store.customerSessions.create({
         accountId: membership.account.id,
         customer: body.customer,
-        expiresAt: new Date(deps.now().getTime() + ttl * 1000),
+        expiresAt,
         createdBy: principal.user.id,
         apiKeyId: principal.session.apiKeyId,
+        apiSessionHash: hashToken(principal.token),
       });
+    };
     c.header('Cache-Control', 'no-store');
 
     let created: { token: string; sessionId: string; expiresAt: string };

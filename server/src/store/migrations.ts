@@ -283,6 +283,51 @@ function connections(dialect: SqlDialect): Migration {
 }
 
 /**
+ * Hardening: abuse-limit counters shared by every instance, customer sessions tied to the API
+ * session that made them, and 64-bit ids wherever an id grows.
+ */
+function hardening(dialect: SqlDialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      // One row per bucket and fixed window; `resets_at` is when its window ends (epoch ms).
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('bucket', 'text', (c) => c.primaryKey())
+        .addColumn('resets_at', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_limits_resets_at').on('rate_limits').column('resets_at').execute();
+
+      // The SHA-256 of the API session token that created a customer session: logging out ends it.
+      await db.schema.alterTable('customer_sessions').addColumn('api_session_hash', 'text').execute();
+      await db.schema
+        .createIndex('customer_sessions_api_session')
+        .on('customer_sessions')
+        .column('api_session_hash')
+        .execute();
+
+      // SQLite's INTEGER is 64-bit already; PostgreSQL's integer is not. An identity column takes
+      // its sequence along (to a bigint maximum).
+      if (dialect === 'postgres') {
+        const bigint: Array<[string, string]> = [
+          ['audit_log', 'id'],
+          ['audit_log', 'user_id'],
+          ['users', 'id'],
+          ['memberships', 'user_id'],
+          ['membership_roles', 'user_id'],
+          ['api_keys', 'user_id'],
+          ['sessions', 'user_id'],
+          ['customer_sessions', 'created_by'],
+        ];
+        for (const [table, column] of bigint) {
+          await sql`alter table ${sql.table(table)} alter column ${sql.ref(column)} type bigint`.execute(db);
+        }
+      }
+    },
+  };
+}
+
+/**
  * `Idempotency-Key` on `POST /v1/customer-sessions`: one row per API user and key, kept a day.
  * The answer is stored sealed (see `auth/idempotency.ts`), so a retry gets the same token back.
  */
@@ -292,7 +337,9 @@ function idempotencyKeys(dialect: SqlDialect): Migration {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('idempotency_keys')
-        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('user_id', dialect === 'postgres' ? 'bigint' : 'integer', (c) =>
+          c.notNull().references('users.id').onDelete('cascade'),
+        )
         .addColumn('key_hash', 'text', (c) => c.notNull())
         .addColumn('request_hash', 'text', (c) => c.notNull())
         .addColumn('session_id', 'text')
@@ -395,6 +442,7 @@ export function migrationProvider(dialect: SqlDialect): MigrationProvider {
         '0001_initial': initial(dialect),
         '0002_customer_sessions_api_key': customerSessionsApiKey,
         '0003_connections': connections(dialect),
+        '0004_hardening': hardening(dialect),
         '0005_idempotency_keys': idempotencyKeys(dialect),
         '0006_customer_directory': customerDirectory(dialect),
       }),

@@ -22,7 +22,8 @@ export interface AccountsTable {
 }
 
 export interface UsersTable {
-  id: Generated<number>;
+  /** bigint on PostgreSQL, which pg reads as a string. */
+  id: Generated<number | string>;
   email: string;
   created_by: string | null;
   updated_by: string | null;
@@ -91,6 +92,8 @@ export interface CustomerSessionsTable {
   created_by: number | null;
   /** The API key whose session created it (null for sessions made before keys were recorded). */
   api_key_id: string | null;
+  /** SHA-256 hex of the API session token that created it: logging out ends it. */
+  api_session_hash: string | null;
   created_at: Timestamp;
   expires_at: Timestamp;
   revoked_at: NullableTimestamp;
@@ -118,7 +121,8 @@ export interface IdempotencyKeysTable {
 }
 
 export interface AuditLogTable {
-  id: Generated<number>;
+  /** bigint on PostgreSQL, which pg reads as a string. */
+  id: Generated<number | string>;
   at: Timestamp;
   action: string;
   outcome: string;
@@ -128,6 +132,17 @@ export interface AuditLogTable {
   provider: string | null;
   client_ip: string | null;
   detail: string | null;
+}
+
+/** Epoch milliseconds or a count in a `bigint` column: pg reads int8 as a string. */
+export type BigIntColumn = ColumnType<number | string | bigint, number, number>;
+
+/** One abuse-limit bucket in its current fixed window. */
+export interface RateLimitsTable {
+  bucket: string;
+  /** When the window ends, epoch ms. */
+  resets_at: BigIntColumn;
+  count: BigIntColumn;
 }
 
 export interface ProviderConnectionsTable {
@@ -208,6 +223,7 @@ export interface Database {
   okepay_contacts: OkePayContactsTable;
   twocheckout_subscriptions: TwoCheckoutSubscriptionsTable;
   paybis_verifications: PaybisVerificationsTable;
+  rate_limits: RateLimitsTable;
   provider_connections: ProviderConnectionsTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -11,11 +11,13 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { auditText } from './audit-text.ts';
 import { createConnectionStore } from './connections.ts';
 import { createCustomerDirectory } from './customer-directory.ts';
 import { createIdempotencyKeys } from './idempotency-keys.ts';
 import { createWebhookEndpoints } from './webhook-endpoints.ts';
 import { param, precompile } from './precompiled.ts';
+import { createRateLimitCounters } from './rate-limits.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
   StoreConflictError,
@@ -222,6 +224,7 @@ export function createSqlStore(
   const store: Store & { db: Kysely<Database> } = {
     dialect: options.dialect,
     db,
+    rateLimits: createRateLimitCounters(db),
 
     paybisAuthKeys: {
       async getOrCreate(accountId, customerId) {
@@ -250,14 +253,15 @@ export function createSqlStore(
       record(entry) {
         return audit.record({
           at: nowIso(),
-          action: entry.action,
+          // A missing action stays missing, so the database refuses that row on both engines.
+          action: auditText(entry.action) as string,
           outcome: entry.outcome,
-          account_id: entry.accountId ?? null,
+          account_id: auditText(entry.accountId),
           user_id: entry.userId ?? null,
-          customer_id: entry.customerId ?? null,
-          provider: entry.provider ?? null,
-          client_ip: entry.clientIp ?? null,
-          detail: entry.detail ?? null,
+          customer_id: auditText(entry.customerId),
+          provider: auditText(entry.provider),
+          client_ip: auditText(entry.clientIp),
+          detail: auditText(entry.detail),
         });
       },
       async list({ accountIds, limit, before }) {
@@ -270,7 +274,7 @@ export function createSqlStore(
     },
 
     customerSessions: {
-      async create({ accountId, customer, expiresAt, createdBy, apiKeyId }) {
+      async create({ accountId, customer, expiresAt, createdBy, apiKeyId, apiSessionHash }) {
         const token = newToken(CUSTOMER_TOKEN_PREFIX);
         const id = randomUUID();
         await conflictOnConstraint(
@@ -285,6 +289,7 @@ export function createSqlStore(
                 customer: JSON.stringify(customer),
                 created_by: createdBy ?? null,
                 api_key_id: apiKeyId ?? null,
+                api_session_hash: apiSessionHash ?? null,
                 created_at: nowIso(),
                 expires_at: expiresAt.toISOString(),
               })
@@ -610,13 +615,24 @@ export function createSqlStore(
         };
       },
       async revoke(token) {
-        const result = await db
-          .updateTable('sessions')
-          .set({ revoked_at: nowIso() })
-          .where('token_hash', '=', hashToken(token))
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) > 0;
+        const ts = nowIso();
+        const tokenHash = hashToken(token);
+        // The customer tokens made through the session end with it, in the same transaction.
+        return db.transaction().execute(async (tx) => {
+          const result = await tx
+            .updateTable('sessions')
+            .set({ revoked_at: ts })
+            .where('token_hash', '=', tokenHash)
+            .where('revoked_at', 'is', null)
+            .executeTakeFirst();
+          await tx
+            .updateTable('customer_sessions')
+            .set({ revoked_at: ts })
+            .where('api_session_hash', '=', tokenHash)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return Number(result.numUpdatedRows) > 0;
+        });
       },
     },
 
@@ -630,6 +646,7 @@ export function createSqlStore(
         .deleteFrom('customer_sessions')
         .where('expires_at', '<', cutoff)
         .executeTakeFirst();
+      await store.rateLimits.purge(now().getTime());
       const idempotency = await store.idempotencyKeys.purge(before);
       const events = await store.customerDirectory.pruneEvents();
       return Number(sessions.numDeletedRows) + Number(customers.numDeletedRows) + idempotency + events;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { hashToken } from '../auth/tokens.ts';
 import { openStore } from './index.ts';
 import { AUDIT_BATCH } from './sql-store.ts';
@@ -336,5 +337,42 @@ forEachStore('purgeExpired', ({ open }) => {
     expect(await store.purgeExpired(new Date('2021-01-01T00:00:00.000Z'))).toBe(0);
     expect(await store.sessions.resolve(live.token)).not.toBeNull();
     expect(await store.customerSessions.resolve(liveCustomer.token)).not.toBeNull();
+  });
+});
+
+forEachStore('64-bit ids', ({ open, kind }) => {
+  it('keeps writing and reading the audit log past 2^31 rows', async () => {
+    const store = await open();
+    const past = 2 ** 31 + 5;
+    // Move the id generator past 2^31 as a long-lived audit log would have.
+    if (kind === 'sqlite') {
+      await sql`insert into audit_log (id, at, action, outcome) values (${past}, '2030-01-01T00:00:00.000Z', 'seed', 'success')`.execute(
+        store.db,
+      );
+    } else {
+      await sql`select setval(pg_get_serial_sequence('audit_log', 'id'), ${past})`.execute(store.db);
+    }
+    await store.audit.record({ action: 'after', outcome: 'success', accountId: 'default' });
+    const [entry] = await store.audit.list({ accountIds: ['default'], limit: 1 });
+    expect(entry?.action).toBe('after');
+    expect(entry!.id).toBeGreaterThan(2 ** 31);
+    expect(await store.audit.list({ accountIds: ['default'], limit: 1, before: entry!.id })).toEqual([]);
+  });
+});
+
+forEachStore('audit text', ({ open }) => {
+  it('stores the same text on both engines: NUL and lone surrogates replaced, long text cut', async () => {
+    const store = await open();
+    await store.audit.record({
+      action: 'a\u0000b',
+      outcome: 'failure',
+      accountId: 'default',
+      customerId: 'x\ud800y😀',
+      detail: 'é'.repeat(2000),
+    });
+    const [entry] = await store.audit.list({ accountIds: ['default'], limit: 1 });
+    expect(entry?.action).toBe('a\uFFFDb');
+    expect(entry?.customerId).toBe('x\uFFFDy😀');
+    expect(entry?.detail).toBe('é'.repeat(500));
   });
 });

@@ -126,6 +126,7 @@ export interface Store {
   readonly users: Users;
   readonly apiKeys: ApiKeys;
   readonly sessions: Sessions;
+  readonly rateLimits: RateLimitCounters;
   readonly connections: ProviderConnections;
   /** Deletes API and customer sessions that expired before `before`; returns how many. */
   readonly idempotencyKeys: IdempotencyKeys;
@@ -251,7 +252,7 @@ export interface Sessions {
   ): Promise<{ token: string; expiresAt: string }>;
   /** The live (unexpired, unrevoked) session for a token, or null. */
   resolve(token: string): Promise<SessionRecord | null>;
-  /** True when a live session was revoked. */
+  /** True when a live session was revoked; the customer sessions it created end with it. */
   revoke(token: string): Promise<boolean>;
 }
 
@@ -263,6 +264,8 @@ export interface CustomerSessionAdmin {
     createdBy?: number | null;
     /** The API key of the session creating it: revoking that key ends this session too. */
     apiKeyId?: string | null;
+    /** SHA-256 hex of the API session token creating it: revoking that session ends this one too. */
+    apiSessionHash?: string | null;
   }): Promise<{ token: string; sessionId: string; expiresAt: string }>;
   /**
    * True when a live customer session was revoked. With `accountIds`, only a session bound to one
@@ -288,6 +291,24 @@ export interface AuditLog {
   record(entry: AuditEntryInput): Promise<void>;
   /** Newest first; `before` is an entry id (exclusive) for the next page. */
   list(query: { accountIds: string[]; limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+/**
+ * Abuse-limit counters shared by every instance (kept in the database). A bucket counts within a
+ * fixed window of `windowMs` that starts with its first addition. Times are epoch milliseconds.
+ */
+export interface RateLimitCounters {
+  /** Adds one to `bucket` (in a new window when the last has ended); the count after and when it resets. */
+  add(
+    bucket: string,
+    options: { windowMs: number; now: number },
+  ): Promise<{ count: number; resetsAt: number }>;
+  /** Takes back one addition made in the window ending at `resetsAt`; returns the count after. */
+  subtract(bucket: string, resetsAt: number): Promise<number>;
+  /** Forgets the bucket. */
+  clear(bucket: string): Promise<void>;
+  /** Deletes the buckets whose window ended by `now`; returns how many. */
+  purge(now: number): Promise<number>;
 }
 
 // ---- Provider connections ----

@@ -3,9 +3,11 @@ import type { LinkResponse, OkePayLoginLinkRequest } from '@handoff/core';
 import { requireCustomer } from '../../auth/customer.ts';
 import { ErrorSchema } from '../../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../../context.ts';
+import { mintingQuota } from '../../limits/minting-quota.ts';
 import { ApiError, forbidden } from '../../errors.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { okepayProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 import type { AuditEntryInput } from '../../store/types.ts';
 
 /** The customer comes from the session, so the body carries nothing; anything in it is refused. */
@@ -37,7 +39,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     tags: ['OkePay'],
     summary: 'One-time login link into the OkePay customer portal',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, 'okepay.login_link', 'okepay')] as const,
     request: {
       body: {
         content: { 'application/json': { schema: OkePayLoginLinkRequestSchema } },
@@ -54,6 +56,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The customer has no OkePay contact.'),
       502: errorResponse('OkePay refused the request or answered unusably.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('OkePay is not configured for the customer’s account.'),
       504: errorResponse('OkePay did not answer in time.'),
     },
@@ -81,7 +84,9 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     // The customer's own account's OkePay instance: a contact id means nothing in any other.
     let okepay;
     try {
-      okepay = (await deps.connections.resolve(okepayProvider, customer.accountId)).client;
+      const resolved = await deps.connections.resolve(okepayProvider, customer.accountId);
+      guardSecrets(c, connectionSecrets(okepayProvider, resolved.connection));
+      okepay = resolved.client;
     } catch (err) {
       await recordFailure(err instanceof ApiError ? err.code : 'internal');
       throw err;

@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { PaybisSessionResponse } from '@handoff/core';
 import { createHandoff } from '../../app.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
-import { silentLogger } from '../../logger.ts';
+import { createLogger, silentLogger } from '../../logger.ts';
 import { openStore, type SqlStore } from '../../store/index.ts';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
@@ -361,5 +361,39 @@ describe('POST /v1/paybis/session', () => {
     expect(sent).toHaveLength(0);
     const allowed = await post(handoff, token, { successReturnURL: 'https://shop.example/done?x=1' });
     expect(allowed.status).toBe(200);
+  });
+});
+
+describe('POST /v1/paybis/session: provider text is redacted', () => {
+  it("removes the customer's auth key and the connection's secrets, in every form, from the answer and the log", async () => {
+    const lines: string[] = [];
+    const echo: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      const body = JSON.parse(await request.text()) as { partnerUserId: string };
+      const key = body.partnerUserId;
+      const message = [
+        key,
+        encodeURIComponent(PAYBIS_DEMO.apiKey),
+        Buffer.from(key).toString('base64'),
+        PAYBIS_DEMO.apiKey,
+      ].join(' | ');
+      return new Response(JSON.stringify({ message }), { status: 400 });
+    };
+    const handoff = createHandoff({
+      config: loadConfig(env()),
+      store,
+      logger: createLogger({ level: 'debug', write: (line) => lines.push(line) }),
+      now: () => NOW,
+      fetch: echo,
+    });
+    const res = await post(handoff, await customerToken({ id: 'cust-r', paybis: true }));
+    expect(res.status).toBe(502);
+    const text = await res.text();
+    const { authKey } = await store.paybisAuthKeys.getOrCreate('default', 'cust-r');
+    for (const secret of [authKey, Buffer.from(authKey).toString('base64'), PAYBIS_DEMO.apiKey]) {
+      expect(text).not.toContain(secret);
+      expect(lines.join('\n')).not.toContain(secret);
+    }
+    expect(text).toContain('[redacted]');
   });
 });

@@ -2,11 +2,13 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { PaybisSessionRequest, PaybisSessionResponse } from '@handoff/core';
 import { requireCustomer } from '../../auth/customer.ts';
 import type { AppEnv, Deps } from '../../context.ts';
+import { mintingQuota } from '../../limits/minting-quota.ts';
 import { ApiError, badRequest, forbidden } from '../../errors.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import type { PaybisApiRequest } from './client.ts';
 import type { PaybisConnection } from './connection.ts';
 import { paybisProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 
 /** Paybis documents a 15-minute lifetime for the oneTimeToken. */
 export const PAYBIS_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -84,7 +86,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     tags: ['Paybis'],
     summary: 'Start a Paybis widget session for the signed-in customer',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, 'paybis.session', 'paybis')] as const,
     request: {
       body: { content: { 'application/json': { schema: PaybisSessionRequestSchema } }, required: false },
     },
@@ -99,6 +101,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('This customer may not use Paybis.'),
       502: errorResponse('Paybis refused the request.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('Paybis is not configured for the customer’s account.'),
       504: errorResponse('Paybis did not answer in time.'),
     },
@@ -108,6 +111,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     const customer = c.get('customer');
     if (customer.paybis !== true) throw forbidden('This customer may not use Paybis.');
     const { client: paybis, connection } = await deps.connections.resolve(paybisProvider, customer.accountId);
+    guardSecrets(c, connectionSecrets(paybisProvider, connection));
     const params = c.req.valid('json');
     if (params.cryptoWalletAddress && !connection.allowCryptoWalletAddress) {
       throw badRequest('cryptoWalletAddress: this account does not accept a wallet address from the page.');
@@ -129,6 +133,7 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     let issuedAt = 0;
     try {
       const { authKey } = await deps.store.paybisAuthKeys.getOrCreate(customer.accountId, customer.id);
+      guardSecrets(c, [authKey]);
       const body: PaybisApiRequest = {
         partnerUserId: authKey,
         passwordless: true,

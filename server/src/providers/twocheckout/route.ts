@@ -2,10 +2,12 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { TWOCHECKOUT_ACCESS_PAGES, type LinkResponse, type TwoCheckoutSsoRequest } from '@handoff/core';
 import { requireCustomer } from '../../auth/customer.ts';
 import type { AppEnv, Deps } from '../../context.ts';
+import { mintingQuota } from '../../limits/minting-quota.ts';
 import { ApiError, badRequest, forbidden } from '../../errors.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { VALIDITY_TIME_BOUNDS } from './connection.ts';
 import { twocheckoutProvider } from './index.ts';
+import { connectionSecrets, guardSecrets } from '../redaction.ts';
 import type { AuditEntryInput } from '../../store/types.ts';
 
 export const TwoCheckoutSsoRequestSchema = z
@@ -60,7 +62,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
     tags: ['2Checkout'],
     summary: 'Single sign-on into 2Checkout myAccount for one of the customer’s subscriptions',
     security: [{ customerToken: [] }],
-    middleware: [requireCustomer(deps)] as const,
+    middleware: [requireCustomer(deps), mintingQuota(deps, '2checkout.sso', '2checkout')] as const,
     request: {
       body: { content: { 'application/json': { schema: TwoCheckoutSsoRequestSchema } }, required: true },
     },
@@ -73,6 +75,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The subscription is not one of this customer’s.'),
       502: errorResponse('2Checkout refused the request.'),
+      429: errorResponse('Too many links for this customer or account this minute; see Retry-After.'),
       503: errorResponse('2Checkout is not configured for the customer’s account.'),
       504: errorResponse('2Checkout did not answer in time.'),
     },
@@ -106,6 +109,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
     let link: LinkResponse;
     try {
       const { client, connection } = await deps.connections.resolve(twocheckoutProvider, customer.accountId);
+      guardSecrets(c, connectionSecrets(twocheckoutProvider, connection));
       const validityTime = asked ?? connection.defaultValidityTime;
       if (validityTime > connection.maxValidityTime) {
         throw badRequest(`validityTime: at most ${connection.maxValidityTime} seconds for this account.`);

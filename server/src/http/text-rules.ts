@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from 'hono';
+import { badRequest } from '../errors.ts';
+
+/**
+ * Text that one database engine refuses or changes: NUL (PostgreSQL refuses it in text) and
+ * unpaired UTF-16 surrogates (PostgreSQL stores U+FFFD, so two different values become one;
+ * SQLite keeps them). Such text is refused at the edge with 400, so both engines see the same.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+}
+
+/** In a `u` regular expression a surrogate pair is one code point: only a lone half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function everyString(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (depth > 64 || value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every((item) => everyString(item, depth + 1));
+  return Object.entries(value).every(([key, item]) => isStorableText(key) && everyString(item, depth + 1));
+}
+
+/**
+ * Refuses (400) a request whose path, query or JSON body carries text that is not storable alike
+ * on both engines (see `isStorableText`). A body that is not JSON is left to the route, which
+ * refuses it in its own words.
+ */
+export function storableTextRule(): MiddlewareHandler {
+  const refuse = () => {
+    throw badRequest('Text must not contain NUL characters or unpaired UTF-16 surrogates.');
+  };
+  return async (c, next) => {
+    let path: string;
+    try {
+      path = decodeURIComponent(c.req.path);
+    } catch {
+      return refuse();
+    }
+    if (!isStorableText(path)) refuse();
+    const url = c.req.url;
+    if (url.includes('?')) {
+      for (const [key, values] of Object.entries(c.req.queries())) {
+        if (!isStorableText(key) || !values.every(isStorableText)) refuse();
+      }
+    }
+    const type = c.req.header('content-type');
+    if (
+      (c.req.method === 'POST' || c.req.method === 'PUT') &&
+      type !== undefined &&
+      /^application\/json\s*(;|$)/i.test(type)
+    ) {
+      // Read as text (hono caches it): the route still gets the exact bytes from `c.req.text()`
+      // (a signed webhook needs them), and `c.req.json()` parses that text.
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        body = undefined;
+      }
+      if (!everyString(body)) refuse();
+    }
+    await next();
+  };
+}
