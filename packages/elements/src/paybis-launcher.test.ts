@@ -70,6 +70,32 @@ describe('<handoff-paybis-launcher>', () => {
     expect(opened).toEqual([{ provider: 'paybis', mode: 'overlay', result: null }]);
   });
 
+  it('with close-on-complete closes the overlay once the purchase completed, then reports the close', async () => {
+    const el = element('close-on-complete prefetch="false"');
+    const order: string[] = [];
+    el.addEventListener('handoff:complete', () => order.push('complete'));
+    el.addEventListener('handoff:close', () => order.push('close'));
+    el.button!.click();
+    await flush();
+    expect(el.state).toBe('open');
+    post({ name: 'completed', data: { transactionId: 't-1' } });
+    expect(sdk.close).toHaveBeenCalledTimes(1);
+    expect(order).toEqual(['complete', 'close']);
+    expect(el.state).toBe('idle');
+    // The widget is no longer listened to.
+    post({ name: 'completed' });
+    expect(order).toEqual(['complete', 'close']);
+  });
+
+  it('without close-on-complete leaves the overlay open on its result page', async () => {
+    const el = element('prefetch="false"');
+    el.button!.click();
+    await flush();
+    post({ name: 'completed' });
+    expect(sdk.close).not.toHaveBeenCalled();
+    expect(el.state).toBe('open');
+  });
+
   it('passes widget events on as DOM events, and is idle again when the overlay closes', async () => {
     const el = element('');
     const events = collect<PaybisWidgetEvent>(el, 'handoff:widget-event');

@@ -170,6 +170,27 @@ describe('PaybisWidgetLauncher', () => {
     expect(screen.getByRole('button')).toHaveAttribute('data-state', 'idle');
   });
 
+  it('with closeOnComplete closes the overlay after onComplete, then calls onClose and is idle', async () => {
+    answers();
+    const calls: string[] = [];
+    const user = userEvent.setup();
+    render(
+      wrap(
+        <PaybisWidgetLauncher
+          closeOnComplete
+          onComplete={() => calls.push('complete')}
+          onClose={() => calls.push('close')}
+        />,
+      ),
+    );
+    await user.click(screen.getByRole('button'));
+    await waitFor(() => expect(screen.getByRole('button')).toHaveAttribute('data-state', 'open'));
+    widgetSays({ name: 'completed', data: { transactionId: 't-1' } });
+    expect(sdk.close).toHaveBeenCalledTimes(1);
+    expect(calls).toEqual(['complete', 'close']);
+    expect(screen.getByRole('button')).toHaveAttribute('data-state', 'idle');
+  });
+
   it('passes completed and error events from the widget origin only', async () => {
     answers();
     const onComplete = vi.fn();
