@@ -6,6 +6,10 @@ import type { AppEnv, Deps, IdentifyCustomer } from './context.ts';
 import { ApiError } from './errors.ts';
 import { bodySizeRule, corsRules, jsonBodyRule } from './http/request-rules.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { readinessCheck, type Readiness } from './observability/readiness.ts';
+import { requestLog } from './observability/request-log.ts';
+import { registerOperationsRoutes } from './observability/routes.ts';
 import type { Store } from './store/types.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -24,6 +28,10 @@ export interface HandoffOptions {
   /** Outbound HTTP to the providers; defaults to the global fetch. */
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Where requests and provider calls are counted; default: a registry of this app's own. */
+  metrics?: Metrics;
+  /** `GET /readyz`; default: the store's database answers and is migrated. */
+  readiness?: () => Promise<Readiness>;
 }
 
 /** Request bodies are small JSON documents; anything larger is refused before it is read. */
@@ -46,6 +54,7 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     now: options.now ?? (() => new Date()),
     identify: options.identify,
+    metrics: options.metrics ?? createMetrics(),
   };
 
   const app = new OpenAPIHono<AppEnv>({
@@ -58,16 +67,18 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.use('*', async (c, next) => {
-    c.set('requestId', crypto.randomUUID());
-    await next();
-  });
+  app.use('*', requestLog(deps));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use('/v1/*', corsRules(config.corsOrigins));
   app.use('*', bodySizeRule(MAX_BODY_BYTES));
   app.use('*', jsonBodyRule());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  registerOperationsRoutes(app, {
+    readiness: options.readiness ?? readinessCheck(options.store),
+    metrics: deps.metrics,
+    metricsToken: config.metrics.token,
+  });
 
   registerAuthRoutes(app, deps);
   registerCustomerSessionRoutes(app, deps);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { withSecretFiles } from './config/secret-files.ts';
 
 /**
  * Configuration from the environment, validated once at start. Every problem is reported
@@ -31,6 +32,11 @@ const bool = z
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** A port, 0 for any free one; unset or empty: none. */
+const optionalPort = optionalString
+  .transform((s) => (s === undefined ? undefined : Number(s)))
+  .pipe(z.number({ error: 'must be a port number' }).int().min(0).max(65535).optional());
+
 const EnvSchema = z.object({
   HANDOFF_OKEPAY_INSTANCE: optionalString,
   HANDOFF_OKEPAY_SECRET: optionalString,
@@ -51,6 +57,13 @@ const EnvSchema = z.object({
   // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
   HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
+  HANDOFF_PG_SCHEMA: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier (letters, digits, _)')
+      .optional(),
+  ),
+  HANDOFF_PG_POOL_SIZE: positiveInt(10, 1000),
 
   HANDOFF_HOST: stringOr('127.0.0.1'),
   PORT: positiveInt(8787, 65535),
@@ -60,6 +73,11 @@ const EnvSchema = z.object({
   HANDOFF_SESSION_TTL: positiveInt(3600, 30 * 24 * 3600),
   HANDOFF_CUSTOMER_SESSION_TTL: positiveInt(900, 24 * 3600),
   HANDOFF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  HANDOFF_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 300_000),
+
+  HANDOFF_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HANDOFF_METRICS_PORT: optionalPort,
+  HANDOFF_METRICS_HOST: stringOr('127.0.0.1'),
 });
 
 export interface OkePayConfig {
@@ -89,7 +107,15 @@ export interface HandoffConfig {
   okepay: OkePayConfig | null;
   twocheckout: TwoCheckoutConfig | null;
   paybis: PaybisConfig | null;
-  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  database:
+    | { kind: 'sqlite'; path: string }
+    | {
+        kind: 'postgres';
+        url: string;
+        /** Schema to work in (created if missing); default: the server's search_path. */
+        schema?: string;
+        maxConnections: number;
+      };
   host: string;
   port: number;
   /** Origins allowed to call the customer routes from a browser; empty: same origin only. */
@@ -100,6 +126,13 @@ export interface HandoffConfig {
   sessionTtlSeconds: number;
   customerSessionTtlSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How long requests in flight may take to finish after SIGTERM before they are cut. */
+  shutdownTimeoutMs: number;
+  /**
+   * `GET /metrics`: on the main port only with `token` as bearer; on `port` (bound to `host`)
+   * without one. Neither set: no metrics endpoint.
+   */
+  metrics: { token: string | null; port: number | null; host: string };
 }
 
 export class ConfigError extends Error {
@@ -157,13 +190,25 @@ function browserOrigin(value: string): string | null {
   return onlyOrigin ? url.origin : null;
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+type Env = z.infer<typeof EnvSchema>;
+
+/**
+ * Each variable on its own, so that a wrong type in one does not hide a half-configured provider
+ * or an unreadable file elsewhere: every problem is reported together.
+ */
+function parseEnv(env: Record<string, string | undefined>, problems: string[]): Env {
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(env[name]);
+    if (result.success) values[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${name}: ${issue.message}`));
   }
-  const e = parsed.data;
+  return values as Env;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
   const problems: string[] = [];
+  const e = parseEnv(withSecretFiles(env, problems), problems);
 
   const okepay = group(
     problems,
@@ -236,6 +281,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  if (e.HANDOFF_PG_SCHEMA !== undefined && e.DATABASE_URL === undefined) {
+    problems.push('HANDOFF_PG_SCHEMA: applies to PostgreSQL only; set DATABASE_URL too (or unset it)');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -243,7 +292,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     twocheckout,
     paybis,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          ...(e.HANDOFF_PG_SCHEMA !== undefined ? { schema: e.HANDOFF_PG_SCHEMA } : {}),
+          maxConnections: e.HANDOFF_PG_POOL_SIZE,
+        }
       : { kind: 'sqlite', path: e.HANDOFF_DB },
     host: e.HANDOFF_HOST,
     port: e.PORT,
@@ -253,5 +307,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlSeconds: e.HANDOFF_SESSION_TTL,
     customerSessionTtlSeconds: e.HANDOFF_CUSTOMER_SESSION_TTL,
     logLevel: e.HANDOFF_LOG_LEVEL,
+    shutdownTimeoutMs: e.HANDOFF_SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      token: e.HANDOFF_METRICS_TOKEN ?? null,
+      port: e.HANDOFF_METRICS_PORT ?? null,
+      host: e.HANDOFF_METRICS_HOST,
+    },
   };
 }

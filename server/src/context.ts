@@ -1,5 +1,6 @@
 import type { HandoffConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './observability/metrics.ts';
 import type { Customer, Store } from './store/types.ts';
 import type { CustomerIdentity } from '@handoff/core';
 
@@ -23,6 +24,7 @@ export interface Deps {
   fetch: typeof fetch;
   now: () => Date;
   identify: IdentifyCustomer | undefined;
+  metrics: Metrics;
 }
 
 /** Hono context variables. */

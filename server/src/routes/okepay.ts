@@ -36,6 +36,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
         fetch: deps.fetch,
         timeoutMs: deps.config.providerTimeoutMs,
         now: deps.now,
+        metrics: deps.metrics,
       })
     : null;
 

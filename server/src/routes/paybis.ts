@@ -78,7 +78,11 @@ const errorResponse = (description: string) => ({
 export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
   // Built once: a bad private key stops the app at start (ConfigError), not on the first click.
   const paybis: PaybisClient | null = deps.config.paybis
-    ? createPaybisClient(deps.config.paybis, { fetch: deps.fetch, timeoutMs: deps.config.providerTimeoutMs })
+    ? createPaybisClient(deps.config.paybis, {
+        fetch: deps.fetch,
+        timeoutMs: deps.config.providerTimeoutMs,
+        metrics: deps.metrics,
+      })
     : null;
   const widgetBase = deps.config.paybis?.widgetUrl.replace(/\/+$/, '') ?? '';
 

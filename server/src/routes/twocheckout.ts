@@ -55,6 +55,7 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
         fetch: deps.fetch,
         timeoutMs: deps.config.providerTimeoutMs,
         now: deps.now,
+        metrics: deps.metrics,
       })
     : null;
   const bindIp = deps.config.twocheckout?.bindIp ?? false;

@@ -1,0 +1,41 @@
+import type { HandoffConfig } from '../config.ts';
+import { DEFAULT_ACCOUNT_ID } from '../context.ts';
+import type { Logger } from '../logger.ts';
+
+/** Provider ids as the API and the metrics name them. */
+export type ProviderId = 'okepay' | '2checkout' | 'paybis';
+
+/** The providers the environment configures, which belong to the default account. */
+export function environmentProviders(config: HandoffConfig): Record<string, ProviderId[]> {
+  const providers: ProviderId[] = [];
+  if (config.okepay) providers.push('okepay');
+  if (config.twocheckout) providers.push('2checkout');
+  if (config.paybis) providers.push('paybis');
+  return providers.length > 0 ? { [DEFAULT_ACCOUNT_ID]: providers } : {};
+}
+
+export interface StartupSummary {
+  version: string;
+  url: string;
+  database: HandoffConfig['database']['kind'];
+  /** Account id → the providers configured for it; accounts with none are left out. */
+  providers: Record<string, readonly string[]>;
+  metricsUrl?: string;
+}
+
+/**
+ * One line at start with what an operator checks first: version, address, database engine and
+ * which providers serve which accounts. Logged as a warning when no provider is configured,
+ * since every provider route then answers 503.
+ */
+export function logStartupSummary(logger: Logger, summary: StartupSummary): void {
+  if (Object.keys(summary.providers).length > 0) {
+    logger.info('listening', { ...summary });
+    return;
+  }
+  logger.warn('listening', {
+    ...summary,
+    warning:
+      'No provider is configured: every provider route answers 503. Set HANDOFF_OKEPAY_*, HANDOFF_2CO_* or HANDOFF_PAYBIS_* (README, Configuration).',
+  });
+}
