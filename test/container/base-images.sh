@@ -56,7 +56,7 @@ DOCKERFILE
 FROM $NODE_TAG
 RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null \
  && rm -rf /var/lib/apt/lists/*
-ENV npm_config_nodedir=/usr/local
+ENV npm_config_nodedir=/usr/local npm_config_jobs=max
 DOCKERFILE
 fi
 
