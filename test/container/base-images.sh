@@ -70,4 +70,4 @@ CMD ["nginx", "-g", "daemon off;"]
 DOCKERFILE
 fi
 
-printf 'NODE_IMAGE=%s\nBUILD_IMAGE=%s\nNGINX_IMAGE=%s\n' "$NODE_TAG" "$BUILD_TAG" "$NGINX_TAG"
+printf 'DEBIAN_IMAGE=%s\nNODE_IMAGE=%s\nBUILD_IMAGE=%s\nNGINX_IMAGE=%s\n' "$DEBIAN_TAG" "$NODE_TAG" "$BUILD_TAG" "$NGINX_TAG"

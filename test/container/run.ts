@@ -17,6 +17,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { sandboxEnv } from '@handoff/sandbox';
 import { startSandboxServer } from '@handoff/sandbox/node';
 
@@ -264,6 +265,25 @@ try {
     const logs = await sh('docker logs handoff 2>&1');
     if (!logs.trimEnd().endsWith('"msg":"stopped: requests drained, database closed"}'))
       fail(`the last line is not the drain:\n${logs.split('\n').slice(-3).join('\n')}`);
+  });
+
+  await check('an online SQLite backup holds the data', async () => {
+    await sh(
+      guideCommand(
+        `docker run --rm -v handoff-data:/data -v "$PWD:/backup" debian:bookworm-slim sh -c 'apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null && sqlite3 /data/handoff.db ".backup /backup/handoff-backup.db"'`,
+        (c) => c.replace('debian:bookworm-slim', `--network host ${images.DEBIAN_IMAGE}`),
+      ),
+      { cwd: work },
+    );
+    const backup = new Database(join(work, 'handoff-backup.db'), { readonly: true });
+    try {
+      const row = backup.prepare('select count(*) as count from api_keys where id = ?').get(apiKey) as {
+        count: number;
+      };
+      if (row.count !== 1) fail('the backup lacks the API key');
+    } finally {
+      backup.close();
+    }
   });
 
   await check('migrations as a one-off command', async () => {
