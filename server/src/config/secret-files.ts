@@ -15,9 +15,10 @@ export const SECRET_VARIABLES: readonly string[] = [
 ];
 
 /**
- * The environment with every `NAME_FILE` of `names` read into `NAME`. A file's trailing newline
- * is dropped (editors and `echo` add one). Problems are added to `problems` by variable name:
- * both forms set, or a file that cannot be read; the variable then stays unset.
+ * The environment with every `NAME_FILE` of `names` read into `NAME` (and `NAME_FILE` itself
+ * left out, so that nothing reads the file twice). A file's trailing newline is dropped (editors
+ * and `echo` add one). Problems are added to `problems` by variable name: both forms set, or a
+ * file that cannot be read; the variable then stays unset.
  */
 export function withSecretFiles(
   env: Record<string, string | undefined>,
@@ -28,6 +29,7 @@ export function withSecretFiles(
   const resolved = { ...env };
   for (const name of names) {
     const path = env[`${name}_FILE`]?.trim();
+    delete resolved[`${name}_FILE`];
     if (path === undefined || path === '') continue;
     if (env[name] !== undefined && env[name].trim() !== '') {
       problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
