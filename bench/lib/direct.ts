@@ -1,9 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
 import { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO, type Sandbox } from '@handoff/sandbox';
-import { signOkePay } from '../../server/src/providers/okepay.ts';
-import { signPaybisBodySync } from '../../server/src/providers/paybis.ts';
+import { signOkePay } from '../../server/src/providers/okepay/client.ts';
+import { signPaybisBodySync } from '../../server/src/providers/paybis/client.ts';
 import { httpBuildQuery } from '../../server/src/providers/php-query.ts';
-import { gmtDate, twoCheckoutLoginHash } from '../../server/src/providers/twocheckout.ts';
+import { gmtDate, twoCheckoutLoginHash } from '../../server/src/providers/twocheckout/client.ts';
 import type { RequestSpec } from './load.ts';
 import { BENCH_CUSTOMER, type RouteName } from './stack.ts';
 

@@ -1,7 +1,7 @@
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { OKEPAY_DEMO, PAYBIS_DEMO } from '@handoff/sandbox';
-import { signOkePay } from '../../server/src/providers/okepay.ts';
-import { signPaybisBodySync } from '../../server/src/providers/paybis.ts';
+import { signOkePay } from '../../server/src/providers/okepay/client.ts';
+import { signPaybisBodySync } from '../../server/src/providers/paybis/client.ts';
 import { median } from '../lib/stats.ts';
 
 export interface SigningResult {

@@ -14,10 +14,11 @@ import type { Store } from './store/types.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerCustomerSessionRoutes } from './routes/customer-sessions.ts';
+import { registerConnectionRoutes } from './routes/connections.ts';
 import { registerMeRoutes } from './routes/me.ts';
-import { registerOkePayRoutes } from './routes/okepay.ts';
-import { registerPaybisRoutes } from './routes/paybis.ts';
-import { registerTwoCheckoutRoutes } from './routes/twocheckout.ts';
+import { createConnectionResolver } from './connections/resolver.ts';
+import { environmentConnectionsOf, environmentSecrets } from './connections/environment.ts';
+import { PROVIDERS } from './providers/registry.ts';
 
 export interface HandoffOptions {
   config: HandoffConfig;
@@ -47,14 +48,27 @@ const MAX_BODY_BYTES = 16 * 1024;
  */
 export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   const { config } = options;
+  const logger =
+    options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
+  const outbound = options.fetch ?? ((input, init) => fetch(input, init));
+  const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
   const deps: Deps = {
     config,
     store: options.store,
-    logger: options.logger ?? createLogger({ level: config.logLevel, secrets: secretsOf(config) }),
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-    now: options.now ?? (() => new Date()),
+    logger,
+    fetch: outbound,
+    now,
     identify: options.identify,
-    metrics: options.metrics ?? createMetrics(),
+    metrics,
+    connections: createConnectionResolver({
+      store: options.store.connections,
+      keyring: config.encryption,
+      logger,
+      clientOptions: { fetch: outbound, timeoutMs: config.providerTimeoutMs, now, metrics },
+      environment: environmentConnectionsOf(config),
+      providers: PROVIDERS,
+    }),
   };
 
   const app = new OpenAPIHono<AppEnv>({
@@ -83,9 +97,8 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   registerAuthRoutes(app, deps);
   registerCustomerSessionRoutes(app, deps);
   registerMeRoutes(app, deps);
-  registerOkePayRoutes(app, deps);
-  registerTwoCheckoutRoutes(app, deps);
-  registerPaybisRoutes(app, deps);
+  for (const provider of PROVIDERS) provider.registerRoutes(app, deps);
+  registerConnectionRoutes(app, deps);
   registerAuditRoutes(app, deps);
 
   app.doc31('/openapi.json', {
@@ -134,13 +147,4 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   });
 
   return app;
-}
-
-function secretsOf(config: HandoffConfig): string[] {
-  return [
-    config.okepay?.secret,
-    config.twocheckout?.secretKey,
-    config.paybis?.apiKey,
-    config.paybis?.privateKeyPem,
-  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,4 +207,153 @@ describe('handoff CLI', () => {
       run(process.execPath, [bin, 'nope'], { env: { ...process.env, ...env } }),
     ).rejects.toMatchObject({ code: 2 });
   }, 30_000);
+});
+
+describe('handoff connections', () => {
+  const okepay = {
+    instance: 'acme-shop',
+    secret: 'okepay-cli-secret-4f1d',
+    apiBase: 'https://api.okepay.info',
+  };
+  const key = randomBytes(32).toString('base64');
+
+  async function cliWithInput(input: string, ...argv: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, {
+      stdout: (t) => (stdout += t),
+      stderr: (t) => (stderr += t),
+      env,
+      stdin: () => Promise.resolve(input),
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('sets a connection from standard input, lists it without secrets, rotates the key and removes it', async () => {
+    env.HANDOFF_ENCRYPTION_KEY = key;
+    expect((await cli('accounts', 'create', '--id', 'acme', '--name', 'Acme')).code).toBe(0);
+    const set = await cliWithInput(
+      JSON.stringify(okepay),
+      'connections',
+      'set',
+      '--account',
+      'acme',
+      '--provider',
+      'okepay',
+    );
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    expect(set.stdout).toMatch(
+      /^Set the OkePay connection of account acme \(fields: apiBase, instance, secret\)\.\n/,
+    );
+    expect(set.stdout).toMatch(/secret=set \([0-9a-f]{12}\)/);
+    expect(set.stdout).not.toContain(okepay.secret);
+
+    const listed = await cli('connections', 'list', '--account', 'acme', '--json');
+    expect(listed.code).toBe(0);
+    const [view] = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(view).toMatchObject({
+      provider: 'okepay',
+      settings: { instance: 'acme-shop' },
+      secrets: { secret: { set: true } },
+    });
+    expect(listed.stdout).not.toContain(okepay.secret);
+
+    // Neither the file nor its write-ahead log holds the secret.
+    const files = readdirSync(dir).map((name) => readFileSync(join(dir, name)));
+    expect(files.length).toBeGreaterThan(0);
+    for (const bytes of files) {
+      expect(bytes.includes(okepay.secret)).toBe(false);
+      expect(bytes.includes(Buffer.from(okepay.secret).toString('base64'))).toBe(false);
+    }
+
+    env.HANDOFF_ENCRYPTION_KEY = randomBytes(32).toString('hex');
+    expect((await cli('connections', 'list', '--account', 'acme')).code).toBe(1);
+    env.HANDOFF_ENCRYPTION_KEY_PREVIOUS = key;
+    const rotated = await cli('connections', 'rotate-key');
+    expect(rotated).toMatchObject({ code: 0 });
+    expect(rotated.stdout).toMatch(/^Sealed 1 secret\(s\) again/);
+    delete env.HANDOFF_ENCRYPTION_KEY_PREVIOUS;
+    expect((await cli('connections', 'list', '--account', 'acme')).stdout).toMatch(
+      /^okepay\tdatabase\tsecrets: secret=set/,
+    );
+
+    expect((await cli('connections', 'remove', '--account', 'acme', '--provider', 'okepay')).code).toBe(0);
+    expect((await cli('connections', 'list', '--account', 'acme')).stdout).toBe(
+      'Account acme has no provider connections.\n',
+    );
+    const store = await openStore({ kind: 'sqlite', path: env.HANDOFF_DB! });
+    try {
+      const entries = await store.audit.list({ accountIds: ['acme'], limit: 10 });
+      expect(entries.map((e) => e.action)).toEqual(['connection.remove', 'connection.set']);
+      expect(JSON.stringify(entries)).not.toContain(okepay.secret);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses secrets on the command line, bad input, unknown providers and accounts, and a missing key', async () => {
+    expect(
+      (
+        await cliWithInput(
+          '{}',
+          'connections',
+          'set',
+          '--account',
+          'default',
+          '--provider',
+          'okepay',
+          '--secret',
+          'x',
+        )
+      ).code,
+    ).toBe(2);
+    expect(
+      (await cliWithInput('{}', 'connections', 'set', '--account', 'default', '--provider', 'stripe')).code,
+    ).toBe(2);
+    const noKey = await cliWithInput(
+      JSON.stringify(okepay),
+      'connections',
+      'set',
+      '--account',
+      'default',
+      '--provider',
+      'okepay',
+    );
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toMatch(/HANDOFF_ENCRYPTION_KEY is not set/);
+    env.HANDOFF_ENCRYPTION_KEY = key;
+    const notJson = await cliWithInput(
+      'instance=x',
+      'connections',
+      'set',
+      '--account',
+      'default',
+      '--provider',
+      'okepay',
+    );
+    expect(notJson).toMatchObject({ code: 1 });
+    expect(notJson.stderr).toMatch(/one JSON object/);
+    const badShape = await cliWithInput(
+      JSON.stringify({ ...okepay, apiBase: 'not a url' }),
+      'connections',
+      'set',
+      '--account',
+      'default',
+      '--provider',
+      'okepay',
+    );
+    expect(badShape.code).toBe(1);
+    expect(badShape.stderr).toMatch(/^handoff: apiBase: /);
+    const noAccount = await cliWithInput(
+      JSON.stringify(okepay),
+      'connections',
+      'set',
+      '--account',
+      'nowhere',
+      '--provider',
+      'okepay',
+    );
+    expect(noAccount.code).toBe(1);
+    expect(noAccount.stderr).toMatch(/No account "nowhere"/);
+  });
 });

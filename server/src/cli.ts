@@ -1,6 +1,18 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, loadConfig, type HandoffConfig } from './config.ts';
+import { EncryptionKeyError } from './connections/encryption.ts';
+import { environmentConnectionsOf } from './connections/environment.ts';
+import {
+  listConnections,
+  providerNamed,
+  removeConnection,
+  rotateKey,
+  setConnection,
+  type ConnectionContext,
+  type ConnectionView,
+} from './connections/service.ts';
+import { ApiError } from './errors.ts';
 import { startServer } from './node.ts';
 import { openStore, type SqlStore } from './store/index.ts';
 import { StoreConflictError } from './store/types.ts';
@@ -25,6 +37,14 @@ Commands:
   keys create --user EMAIL|ID [--expires-in 30d] [--json]
                                           Create an API key; the secret is shown only once
   keys revoke KEYID                       Revoke an API key, its sessions and their customer tokens
+  connections set --account ID --provider okepay|2checkout|paybis
+                                          Set a provider connection from ONE JSON object on standard input
+                                          (secrets never on the command line; fields: see README)
+  connections list --account ID [--json]  Show connections: fields set, secret fingerprints, settings
+  connections remove --account ID --provider P
+                                          Remove a provider connection
+  connections rotate-key                  Seal every stored secret again under HANDOFF_ENCRYPTION_KEY
+                                          (old keys in HANDOFF_ENCRYPTION_KEY_PREVIOUS); safe to re-run
 
 The database comes from the environment: DATABASE_URL (PostgreSQL) or HANDOFF_DB (SQLite file,
 default ./handoff.db).`;
@@ -35,6 +55,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Resolves when the process should stop serving (SIGINT/SIGTERM); for `serve`. */
   untilStopped?: () => Promise<void>;
+  /** Standard input, read whole; for `connections set`. */
+  stdin?: () => Promise<string>;
 }
 
 class UsageError extends Error {
@@ -148,6 +170,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await users(sub, rest, config, io);
       case 'keys':
         return await keys(sub, rest, config, io);
+      case 'connections':
+        return await connections(sub, rest, config, io);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }
@@ -156,7 +180,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`handoff: ${err.message}\nRun "handoff help" for usage.\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof StoreConflictError || err instanceof CliFailure) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof StoreConflictError ||
+      err instanceof CliFailure ||
+      err instanceof ApiError ||
+      err instanceof EncryptionKeyError
+    ) {
       io.stderr(`handoff: ${err.message}\n`);
       return 1;
     }
@@ -319,4 +349,133 @@ async function keys(sub: string | undefined, args: string[], config: () => Hando
     return 0;
   }
   throw new UsageError(`Unknown command "keys ${sub ?? ''}": use "keys create" or "keys revoke".`);
+}
+
+/** Most a connection document on standard input may be (a PEM key and a few settings). */
+const MAX_CONNECTION_INPUT = 64 * 1024;
+
+async function connections(sub: string | undefined, args: string[], config: () => HandoffConfig, io: CliIo) {
+  const context = (cfg: HandoffConfig, store: SqlStore): ConnectionContext => ({
+    store: store.connections,
+    keyring: cfg.encryption,
+    environment: environmentConnectionsOf(cfg),
+  });
+  if (sub === 'set') {
+    const { values } = parse(args, { account: { type: 'string' }, provider: { type: 'string' } });
+    const accountId = required(values, 'account');
+    const provider = providerOption(required(values, 'provider'));
+    if (!io.stdin) throw new UsageError('connections set reads the connection as JSON from standard input.');
+    const text = await io.stdin();
+    if (text.length > MAX_CONNECTION_INPUT) throw new CliFailure('The JSON on standard input is too large.');
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new CliFailure('Standard input must be one JSON object, e.g. {"instance":"shop","secret":"…"}.');
+    }
+    if (!input || typeof input !== 'object' || Array.isArray(input)) {
+      throw new CliFailure('Standard input must be one JSON object.');
+    }
+    const cfg = config();
+    const { view, fields } = await withStore(cfg, async (store) => {
+      await requireAccount(store, accountId);
+      const result = await setConnection(context(cfg, store), accountId, provider, input);
+      await store.audit.record({
+        action: 'connection.set',
+        outcome: 'success',
+        accountId,
+        provider: provider.id,
+        detail: `fields: ${result.fields.join(', ')} (cli)`,
+      });
+      return result;
+    });
+    io.stdout(
+      `Set the ${provider.displayName} connection of account ${accountId} (fields: ${fields.join(', ')}).\n`,
+    );
+    io.stdout(describe(view));
+    return 0;
+  }
+  if (sub === 'list') {
+    const { values } = parse(args, { account: { type: 'string' }, json: { type: 'boolean' } });
+    const accountId = required(values, 'account');
+    const cfg = config();
+    const list = await withStore(cfg, async (store) => {
+      await requireAccount(store, accountId);
+      return listConnections(context(cfg, store), accountId);
+    });
+    if (values.json) io.stdout(`${JSON.stringify(list)}\n`);
+    else
+      io.stdout(
+        list.length === 0
+          ? `Account ${accountId} has no provider connections.\n`
+          : list.map(describe).join(''),
+      );
+    return 0;
+  }
+  if (sub === 'remove') {
+    const { values } = parse(args, { account: { type: 'string' }, provider: { type: 'string' } });
+    const accountId = required(values, 'account');
+    const provider = providerOption(required(values, 'provider'));
+    const cfg = config();
+    await withStore(cfg, async (store) => {
+      if (!(await removeConnection(context(cfg, store), accountId, provider))) {
+        throw new CliFailure(`Account "${accountId}" has no stored ${provider.displayName} connection.`);
+      }
+      await store.audit.record({
+        action: 'connection.remove',
+        outcome: 'success',
+        accountId,
+        provider: provider.id,
+        detail: 'removed (cli)',
+      });
+    });
+    io.stdout(`Removed the ${provider.displayName} connection of account ${accountId}.\n`);
+    return 0;
+  }
+  if (sub === 'rotate-key') {
+    parse(args, {});
+    const cfg = config();
+    const result = await withStore(cfg, (store) =>
+      rotateKey({ store: store.connections, keyring: cfg.encryption }),
+    );
+    io.stdout(
+      `Sealed ${result.rotated} secret(s) again under the current key (${result.connections} connection(s) checked). ` +
+        'Once every instance runs with the new key, HANDOFF_ENCRYPTION_KEY_PREVIOUS can be removed.\n',
+    );
+    return 0;
+  }
+  throw new UsageError(
+    `Unknown command "connections ${sub ?? ''}": use "connections set", "list", "remove" or "rotate-key".`,
+  );
+}
+
+function providerOption(id: string) {
+  try {
+    return providerNamed(id);
+  } catch (err) {
+    if (err instanceof ApiError) throw new UsageError(`--provider: ${err.message}`);
+    throw err;
+  }
+}
+
+async function requireAccount(store: SqlStore, accountId: string): Promise<void> {
+  if (!(await store.accounts.get(accountId))) {
+    throw new CliFailure(
+      `No account "${accountId}". Create it first: handoff accounts create --id ${accountId} --name NAME`,
+    );
+  }
+}
+
+/** One connection as text: provider, where it comes from, secrets (set + fingerprint), settings. */
+function describe(view: ConnectionView): string {
+  const secrets = Object.entries(view.secrets)
+    .map(
+      ([field, { set, fingerprint }]) =>
+        `${field}=${set ? `set${fingerprint ? ` (${fingerprint})` : ''}` : 'unset'}`,
+    )
+    .join(', ');
+  const settings = Object.entries(view.settings)
+    .map(([field, value]) => `${field}=${JSON.stringify(value)}`)
+    .join(', ');
+  return `${view.provider}\t${view.source}\tsecrets: ${secrets}\tsettings: ${settings}\n`;
 }

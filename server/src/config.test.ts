@@ -73,7 +73,7 @@ describe('loadConfig: every problem at once', () => {
   it('reports type errors, half-configured providers and unreadable files together, by variable name', () => {
     const problems = problemsOf({
       PORT: 'eighty',
-      HANDOFF_2CO_HASH_ALGO: 'sha1',
+      HANDOFF_SESSION_TTL: '0',
       HANDOFF_OKEPAY_INSTANCE: 'demo',
       HANDOFF_PAYBIS_API_KEY: 'key',
       HANDOFF_PAYBIS_PARTNER_ID: 'partner',
@@ -86,7 +86,7 @@ describe('loadConfig: every problem at once', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^PORT: /),
-        expect.stringMatching(/^HANDOFF_2CO_HASH_ALGO: /),
+        expect.stringMatching(/^HANDOFF_SESSION_TTL: /),
         expect.stringMatching(/^HANDOFF_PG_SCHEMA: must be a lower-case identifier/),
         'HANDOFF_METRICS_TOKEN: must be at least 16 characters',
         'HANDOFF_2CO_SECRET_KEY_FILE: cannot read /no/such/secret (ENOENT)',

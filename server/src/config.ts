@@ -1,6 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { ConfigError } from './config-error.ts';
 import { withSecretFiles } from './config/secret-files.ts';
+import { environmentConnections, loadKeyring } from './connections/environment.ts';
+import type { Keyring } from './connections/encryption.ts';
+import type { OkePayConnection } from './providers/okepay/connection.ts';
+import type { PaybisConnection } from './providers/paybis/connection.ts';
+import type { TwoCheckoutConnection } from './providers/twocheckout/connection.ts';
+
+export { ConfigError };
 
 /**
  * Configuration from the environment, validated once at start. Every problem is reported
@@ -21,9 +28,6 @@ const stringOr = (fallback: string) =>
     .default(fallback)
     .transform((s) => (s === '' ? fallback : s));
 
-const url = (fallback: string) =>
-  stringOr(fallback).pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
-
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .optional()
@@ -38,22 +42,6 @@ const optionalPort = optionalString
   .pipe(z.number({ error: 'must be a port number' }).int().min(0).max(65535).optional());
 
 const EnvSchema = z.object({
-  HANDOFF_OKEPAY_INSTANCE: optionalString,
-  HANDOFF_OKEPAY_SECRET: optionalString,
-  HANDOFF_OKEPAY_API_BASE: url('https://api.okepay.info'),
-
-  HANDOFF_2CO_MERCHANT_CODE: optionalString,
-  HANDOFF_2CO_SECRET_KEY: optionalString,
-  HANDOFF_2CO_HASH_ALGO: z.enum(['md5', 'sha256', 'sha3-256']).default('md5'),
-  HANDOFF_2CO_API_URL: url('https://api.2checkout.com/rpc/6.0/'),
-  HANDOFF_2CO_BIND_IP: bool,
-
-  HANDOFF_PAYBIS_API_KEY: optionalString,
-  HANDOFF_PAYBIS_PARTNER_ID: optionalString,
-  HANDOFF_PAYBIS_PRIVATE_KEY: optionalString,
-  HANDOFF_PAYBIS_API_URL: url('https://widget-api.paybis.com'),
-  HANDOFF_PAYBIS_WIDGET_URL: url('https://widget.paybis.com'),
-
   // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
   HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
@@ -80,33 +68,17 @@ const EnvSchema = z.object({
   HANDOFF_METRICS_HOST: stringOr('127.0.0.1'),
 });
 
-export interface OkePayConfig {
-  instance: string;
-  secret: string;
-  apiBase: string;
-}
-
-export interface TwoCheckoutConfig {
-  merchantCode: string;
-  secretKey: string;
-  hashAlgo: 'md5' | 'sha256' | 'sha3-256';
-  apiUrl: string;
-  bindIp: boolean;
-}
-
-export interface PaybisConfig {
-  apiKey: string;
-  partnerId: string;
-  /** PEM text of the partner's RSA private key (PKCS#8 or PKCS#1). */
-  privateKeyPem: string;
-  apiUrl: string;
-  widgetUrl: string;
-}
+export type { OkePayConnection as OkePayConfig } from './providers/okepay/connection.ts';
+export type { TwoCheckoutConnection as TwoCheckoutConfig } from './providers/twocheckout/connection.ts';
+export type { PaybisConnection as PaybisConfig } from './providers/paybis/connection.ts';
 
 export interface HandoffConfig {
-  okepay: OkePayConfig | null;
-  twocheckout: TwoCheckoutConfig | null;
-  paybis: PaybisConfig | null;
+  /** The default account's connections, from the environment (null: not configured there). */
+  okepay: OkePayConnection | null;
+  twocheckout: TwoCheckoutConnection | null;
+  paybis: PaybisConnection | null;
+  /** Encrypts connection secrets stored in the database (HANDOFF_ENCRYPTION_KEY and previous keys). */
+  encryption: Keyring;
   database:
     | { kind: 'sqlite'; path: string }
     | {
@@ -133,39 +105,6 @@ export interface HandoffConfig {
    * without one. Neither set: no metrics endpoint.
    */
   metrics: { token: string | null; port: number | null; host: string };
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-/** All-or-nothing groups: a provider is enabled when its required variables are all set. */
-function group<T>(
-  problems: string[],
-  name: string,
-  values: Record<string, string | undefined>,
-  build: (v: Record<string, string>) => T,
-): T | null {
-  const set = Object.entries(values).filter(([, v]) => v !== undefined);
-  if (set.length === 0) return null;
-  const missing = Object.keys(values).filter((k) => values[k] === undefined);
-  if (missing.length > 0) {
-    problems.push(
-      `${name} is half configured: set ${missing.join(', ')} too (or unset ${set.map(([k]) => k).join(', ')})`,
-    );
-    return null;
-  }
-  return build(values as Record<string, string>);
-}
-
-/** A PEM value may be given inline (with real or `\n`-escaped newlines) or as a file path. */
-export function readPem(value: string): string {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('-----BEGIN')) return trimmed.replace(/\\n/g, '\n');
-  return readFileSync(trimmed, 'utf8').trim();
 }
 
 /**
@@ -208,64 +147,11 @@ function parseEnv(env: Record<string, string | undefined>, problems: string[]): 
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
   const problems: string[] = [];
-  const e = parseEnv(withSecretFiles(env, problems), problems);
+  const resolved = withSecretFiles(env, problems);
+  const e = parseEnv(resolved, problems);
 
-  const okepay = group(
-    problems,
-    'OkePay',
-    { HANDOFF_OKEPAY_INSTANCE: e.HANDOFF_OKEPAY_INSTANCE, HANDOFF_OKEPAY_SECRET: e.HANDOFF_OKEPAY_SECRET },
-    (v) => {
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(v.HANDOFF_OKEPAY_INSTANCE!)) {
-        problems.push('HANDOFF_OKEPAY_INSTANCE: must be the instance name (letters, digits, dashes)');
-      }
-      return {
-        instance: v.HANDOFF_OKEPAY_INSTANCE!,
-        secret: v.HANDOFF_OKEPAY_SECRET!,
-        apiBase: e.HANDOFF_OKEPAY_API_BASE.replace(/\/+$/, ''),
-      };
-    },
-  );
-
-  const twocheckout = group(
-    problems,
-    '2Checkout',
-    {
-      HANDOFF_2CO_MERCHANT_CODE: e.HANDOFF_2CO_MERCHANT_CODE,
-      HANDOFF_2CO_SECRET_KEY: e.HANDOFF_2CO_SECRET_KEY,
-    },
-    (v) => ({
-      merchantCode: v.HANDOFF_2CO_MERCHANT_CODE!,
-      secretKey: v.HANDOFF_2CO_SECRET_KEY!,
-      hashAlgo: e.HANDOFF_2CO_HASH_ALGO,
-      apiUrl: e.HANDOFF_2CO_API_URL,
-      bindIp: e.HANDOFF_2CO_BIND_IP,
-    }),
-  );
-
-  const paybis = group(
-    problems,
-    'Paybis',
-    {
-      HANDOFF_PAYBIS_API_KEY: e.HANDOFF_PAYBIS_API_KEY,
-      HANDOFF_PAYBIS_PARTNER_ID: e.HANDOFF_PAYBIS_PARTNER_ID,
-      HANDOFF_PAYBIS_PRIVATE_KEY: e.HANDOFF_PAYBIS_PRIVATE_KEY,
-    },
-    (v) => {
-      let privateKeyPem = '';
-      try {
-        privateKeyPem = readPem(v.HANDOFF_PAYBIS_PRIVATE_KEY!);
-      } catch {
-        problems.push('HANDOFF_PAYBIS_PRIVATE_KEY: neither PEM text nor a readable file');
-      }
-      return {
-        apiKey: v.HANDOFF_PAYBIS_API_KEY!,
-        partnerId: v.HANDOFF_PAYBIS_PARTNER_ID!,
-        privateKeyPem,
-        apiUrl: e.HANDOFF_PAYBIS_API_URL.replace(/\/+$/, ''),
-        widgetUrl: e.HANDOFF_PAYBIS_WIDGET_URL.replace(/\/+$/, ''),
-      };
-    },
-  );
+  const connections = environmentConnections(resolved, problems);
+  const encryption = loadKeyring(resolved, problems);
 
   const corsOrigins: string[] = [];
   for (const value of (e.HANDOFF_CORS_ORIGINS ?? '').split(',').map((s) => s.trim())) {
@@ -288,9 +174,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
-    okepay,
-    twocheckout,
-    paybis,
+    okepay: (connections.okepay as OkePayConnection | undefined) ?? null,
+    twocheckout: (connections['2checkout'] as TwoCheckoutConnection | undefined) ?? null,
+    paybis: (connections.paybis as PaybisConnection | undefined) ?? null,
+    encryption,
     database: e.DATABASE_URL
       ? {
           kind: 'postgres',
@@ -315,3 +202,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
   };
 }
+export { readPem } from './connections/environment.ts';

@@ -1,4 +1,5 @@
 import type { HandoffConfig } from './config.ts';
+import type { ConnectionResolver } from './connections/resolver.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { Customer, Store } from './store/types.ts';
@@ -25,6 +26,8 @@ export interface Deps {
   now: () => Date;
   identify: IdentifyCustomer | undefined;
   metrics: Metrics;
+  /** The provider connection of an account (stored, or the environment's for the default account). */
+  connections: ConnectionResolver;
 }
 
 /** Hono context variables. */

@@ -31,4 +31,14 @@ describe('createLogger', () => {
     log.info('x', { a: 'abcdefghij', b: 'abcdef' });
     expect(JSON.parse(lines[0]!)).toMatchObject({ a: '[redacted]', b: '[redacted]' });
   });
+
+  it('redacts secrets added later (connections read from the database)', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l) });
+    log.info('before', { value: 'stored-connection-secret' });
+    log.redact?.(['stored-connection-secret', 'tiny']);
+    log.info('after', { value: 'stored-connection-secret', other: 'tiny' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ value: 'stored-connection-secret' });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ value: '[redacted]', other: 'tiny' });
+  });
 });

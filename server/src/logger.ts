@@ -8,6 +8,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Adds values that must never appear in a line (secrets of connections read from the database). */
+  redact?(values: readonly string[]): void;
 }
 
 const order: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -28,9 +30,14 @@ export function createLogger({
   const min = order[level];
   // Lines are JSON, where a secret with a newline, quote or backslash (a PEM key) appears escaped.
   // Longest first, so a secret that contains another is redacted whole.
-  const guarded = [
-    ...new Set(secrets.filter((s) => s.length >= 6).map((s) => JSON.stringify(s).slice(1, -1))),
-  ].sort((a, b) => b.length - a.length);
+  const known = new Set<string>();
+  let guarded: string[] = [];
+  const redact = (values: readonly string[]) => {
+    const before = known.size;
+    for (const value of values) if (value.length >= 6) known.add(JSON.stringify(value).slice(1, -1));
+    if (known.size !== before) guarded = [...known].sort((a, b) => b.length - a.length);
+  };
+  redact(secrets);
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[lvl] < min) return;
     let line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields });
@@ -42,6 +49,7 @@ export function createLogger({
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    redact,
   };
 }
 

@@ -2,13 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import packageJson from '../package.json' with { type: 'json' };
 import { createHandoff } from './app.ts';
+import { environmentSecrets } from './connections/environment.ts';
+import { storedConnectionProblems } from './connections/service.ts';
 import { loadConfig, type HandoffConfig } from './config.ts';
 import type { IdentifyCustomer } from './context.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { metricsResponse } from './observability/routes.ts';
-import { environmentProviders, logStartupSummary } from './observability/startup-summary.ts';
+import { configuredProviders, logStartupSummary } from './observability/startup-summary.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 
@@ -50,18 +52,20 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const logger =
-    options.logger ??
-    createLogger({
-      level: config.logLevel,
-      secrets: [
-        config.okepay?.secret,
-        config.twocheckout?.secretKey,
-        config.paybis?.apiKey,
-        config.paybis?.privateKeyPem,
-      ].filter((s): s is string => typeof s === 'string'),
-    });
+    options.logger ?? createLogger({ level: config.logLevel, secrets: environmentSecrets(config) });
   const ownStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.database));
+  try {
+    for (const problem of await storedConnectionProblems({
+      store: store.connections,
+      keyring: config.encryption,
+    })) {
+      logger.error('stored provider connections cannot be read', { problem });
+    }
+  } catch (err) {
+    if (ownStore) await store.close();
+    throw err;
+  }
   const metrics = options.metrics ?? createMetrics({ process: true });
   const app = createHandoff({
     config,
@@ -75,7 +79,9 @@ export async function startServer(
   let server: ServerType;
   let address: AddressInfo;
   let metricsListener: [ServerType, AddressInfo] | null = null;
+  let providers: Record<string, string[]>;
   try {
+    providers = await configuredProviders(config, store.connections);
     [server, address] = await listen(app.fetch, config.port, config.host);
     if (config.metrics.port !== null) {
       metricsListener = await listen(
@@ -101,7 +107,7 @@ export async function startServer(
     version: packageJson.version,
     url,
     database: config.database.kind,
-    providers: environmentProviders(config),
+    providers,
     ...(metricsUrl !== undefined ? { metricsUrl: `${metricsUrl}/metrics` } : {}),
   });
 

@@ -98,8 +98,13 @@ export function configuredSecrets(): { name: string; value: string }[] {
     { name: 'HANDOFF_2CO_SECRET_KEY', value: TWOCHECKOUT_DEMO.secretKey },
     { name: 'HANDOFF_PAYBIS_API_KEY', value: PAYBIS_DEMO.apiKey },
     ...keyLines.map((value, i) => ({ name: `HANDOFF_PAYBIS_PRIVATE_KEY line ${i + 1}`, value })),
+    { name: 'a stored connection secret', value: STORED_CONNECTION_SECRET },
+    { name: 'HANDOFF_ENCRYPTION_KEY', value: TEST_ENCRYPTION_KEY },
   ];
 }
+
+/** The secret of the connection the fuzz suite stores: it must never come back, nor reach a log. */
+export const STORED_CONNECTION_SECRET = 'fuzz-okepay-stored-secret-7d2e';
 
 // ---- A world of customers ----
 
@@ -167,12 +172,23 @@ export function makeWorld(count: number): World {
   };
 }
 
+/** Seals the suite's stored connections; the same in every file, so the leak scan knows it. */
+const TEST_ENCRYPTION_KEY = 'aGFuZG9mZi1yZWxpYWJpbGl0eS10ZXN0LWtleS0zMmI=';
+
 /** The backend configuration pointing at a sandbox with the demo credentials. */
 export function sandboxConfig(
   sandbox: Pick<Sandbox, 'urls'>,
   env: Record<string, string> = {},
 ): HandoffConfig {
-  return loadConfig({ ...sandboxEnv(sandbox), HANDOFF_LOG_LEVEL: 'debug', ...env });
+  return loadConfig({
+    ...sandboxEnv(sandbox),
+    // The fuzzed Paybis body passes a return URL: this is the origin the account allows.
+    HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS: 'https://shop.example.com',
+    // Seals the secrets of stored connections (the connection routes are fuzzed too).
+    HANDOFF_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    HANDOFF_LOG_LEVEL: 'debug',
+    ...env,
+  });
 }
 
 /** An API user with `roles` in the default account and a key; returns the credentials. */

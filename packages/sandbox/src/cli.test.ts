@@ -52,6 +52,8 @@ describe('handoff-sandbox CLI', () => {
     const url = /^Sandbox: (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(text)?.[1];
     expect(url).toBeDefined();
     expect(text).toContain(`export HANDOFF_OKEPAY_API_BASE=${url}okepay/api`);
+    expect(text).toContain(`"apiBase":"${url}merchants/second/okepay/api"`);
+    expect(text).toContain('npx handoff connections set --account ACCOUNT --provider paybis');
     expect(text).toMatch(
       /^export HANDOFF_PAYBIS_PRIVATE_KEY='-----BEGIN [A-Z ]*PRIVATE KEY-----\\n[^\n]+'$/m,
     );

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { sandboxEnv } from './index.ts';
+import { sandboxEnv, secondMerchantConnections } from './index.ts';
 import { startSandboxServer, type SandboxServer } from './node.ts';
 import { MAX_LATENCY_MS } from './faults.ts';
 
@@ -110,6 +110,13 @@ export async function main(
     `Sandbox: ${server.url}\n\nPoint a Handoff backend at it with:\n\n` +
       Object.entries(env)
         .map(([k, v]) => `export ${k}=${shellQuote(v.replace(/\n/g, '\\n'))}`)
+        .join('\n') +
+      '\n\nA second merchant, for a second account (HANDOFF_ENCRYPTION_KEY set):\n\n' +
+      Object.entries(secondMerchantConnections(server.sandbox))
+        .map(
+          ([provider, connection]) =>
+            `printf '%s' ${shellQuote(JSON.stringify(connection))} | npx handoff connections set --account ACCOUNT --provider ${provider}`,
+        )
         .join('\n') +
       `\n\nFaults: GET/POST ${server.url}_sandbox/faults. Stop with Ctrl+C.\n`,
   );

@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSandbox, OKEPAY_DEMO, SandboxConnectionReset } from './index.ts';
+import {
+  createSandbox,
+  OKEPAY_DEMO,
+  OKEPAY_SECOND,
+  SECOND_MERCHANT,
+  SandboxConnectionReset,
+} from './index.ts';
+
+const sandboxSecond = () => SECOND_MERCHANT;
 
 const sign = (body: string) => createHmac('sha256', OKEPAY_DEMO.secret).update(body).digest('base64');
 
@@ -15,6 +23,42 @@ function okePayRequest(base: string, userId = 1001, init: RequestInit = {}): Req
 }
 
 describe('createSandbox', () => {
+  it('serves a second merchant per provider, with its own secrets, under /merchants/second/', async () => {
+    const sandbox = createSandbox({ baseUrl: 'http://sandbox.test' });
+    const second = sandbox.merchants.second!.urls;
+    expect(second.okepayApiBase).toBe('http://sandbox.test/merchants/second/okepay/api');
+    const signed = (secret: string, instance: string) =>
+      new Request(`${second.okepayApiBase}/v1.0/AuthToken/?instance=${instance}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          userId: '1001',
+          ApiSignature: createHmac('sha256', secret).update('userId=1001').digest('base64'),
+        }),
+      });
+    // The first merchant's instance and secret open nothing there.
+    expect((await sandbox.fetch(signed(OKEPAY_DEMO.secret, OKEPAY_DEMO.instance))).status).toBe(403);
+    expect((await sandbox.fetch(signed(OKEPAY_DEMO.secret, OKEPAY_SECOND.instance))).status).toBe(403);
+    const own = await sandbox.fetch(signed(OKEPAY_SECOND.secret, OKEPAY_SECOND.instance));
+    expect(own.status).toBe(200);
+    const { data } = (await own.json()) as { data: Array<{ link: string }> };
+    expect(data[0]!.link).toMatch(/^http:\/\/sandbox\.test\/merchants\/second\/okepay\/portal\/second\//);
+    // And its own secret opens nothing at the first merchant.
+    const atFirst = new Request(
+      signed(OKEPAY_SECOND.secret, OKEPAY_SECOND.instance).url.replace('/merchants/second', ''),
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          userId: '1001',
+          ApiSignature: createHmac('sha256', OKEPAY_SECOND.secret).update('userId=1001').digest('base64'),
+        }),
+      },
+    );
+    expect((await sandbox.fetch(atFirst)).status).toBe(403);
+    expect(() => createSandbox({ merchants: { 'Bad Name': sandboxSecond() } })).toThrow(/merchant name/);
+  });
+
   it('derives the provider URLs from the base URL', () => {
     const sandbox = createSandbox({ baseUrl: 'http://127.0.0.1:9999/' });
     expect(sandbox.baseUrl).toBe('http://127.0.0.1:9999');

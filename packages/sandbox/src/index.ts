@@ -3,11 +3,27 @@ import { escapeHtml, html, json, page, SandboxConnectionReset } from './http.ts'
 import { createOkePaySandbox, OKEPAY_DEMO, type OkePaySeed } from './okepay.ts';
 import { createPaybisSandbox, PAYBIS_DEMO, type PaybisSeed } from './paybis.ts';
 import { createTwoCheckoutSandbox, TWOCHECKOUT_DEMO, type TwoCheckoutSeed } from './twocheckout.ts';
+import { OKEPAY_SECOND, PAYBIS_SECOND, TWOCHECKOUT_SECOND } from './second-merchant.ts';
 import type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
 
 export type { FaultConfig, ProviderSandbox, SandboxContext } from './types.ts';
 export type { OkePaySeed, PaybisSeed, TwoCheckoutSeed };
 export { OKEPAY_DEMO, PAYBIS_DEMO, TWOCHECKOUT_DEMO };
+export { OKEPAY_SECOND, PAYBIS_SECOND, TWOCHECKOUT_SECOND };
+
+/** One more merchant's seeds for every provider, each with its own secrets. */
+export interface MerchantSeeds {
+  okepay: OkePaySeed;
+  twocheckout: TwoCheckoutSeed;
+  paybis: PaybisSeed;
+}
+
+/** The second demo merchant, served by default under `/merchants/second/`. */
+export const SECOND_MERCHANT: MerchantSeeds = {
+  okepay: OKEPAY_SECOND,
+  twocheckout: TWOCHECKOUT_SECOND,
+  paybis: PAYBIS_SECOND,
+};
 export { FaultConfigError, parseFaultConfig } from './faults.ts';
 export { SandboxConnectionReset } from './http.ts';
 
@@ -17,6 +33,11 @@ export interface SandboxOptions {
   okepay?: OkePaySeed;
   twocheckout?: TwoCheckoutSeed;
   paybis?: PaybisSeed;
+  /**
+   * More merchants, by name, each served under `/merchants/{name}/` with its own OkePay instance,
+   * 2Checkout merchant and Paybis partner (default: `second`, see SECOND_MERCHANT).
+   */
+  merchants?: Readonly<Record<string, MerchantSeeds>>;
   faults?: FaultConfig;
   now?: () => number;
   /** How to learn a request's client IP (the Node server sets this from the socket). */
@@ -38,13 +59,19 @@ export interface Sandbox {
   /** The fault configuration in force. */
   getFaults(): FaultConfig;
   /** Where to point the backend at this sandbox (the HANDOFF_*_URL / _BASE variables). */
-  readonly urls: {
-    okepayApiBase: string;
-    twocheckoutApiUrl: string;
-    paybisApiUrl: string;
-    paybisWidgetUrl: string;
-  };
+  readonly urls: SandboxUrls;
+  /** The same for each further merchant, by name. */
+  readonly merchants: Readonly<Record<string, { readonly urls: SandboxUrls }>>;
 }
+
+export interface SandboxUrls {
+  okepayApiBase: string;
+  twocheckoutApiUrl: string;
+  paybisApiUrl: string;
+  paybisWidgetUrl: string;
+}
+
+const MERCHANT_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 export const DEFAULT_BASE_URL = 'http://sandbox.localhost';
 
@@ -84,13 +111,23 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     '2checkout': createTwoCheckoutSandbox(ctx, options.twocheckout),
     paybis: createPaybisSandbox(ctx, options.paybis),
   };
+  const urls = urlsAt(baseUrl);
 
-  const urls = {
-    okepayApiBase: `${baseUrl}/okepay/api`,
-    twocheckoutApiUrl: `${baseUrl}/2checkout/api/rpc/6.0/`,
-    paybisApiUrl: `${baseUrl}/paybis/api`,
-    paybisWidgetUrl: `${baseUrl}/paybis/widget`,
-  };
+  // Each further merchant is the same simulators with its own seeds, at its own path.
+  const merchants = new Map<string, { urls: SandboxUrls; providers: Record<ProviderId, ProviderSandbox> }>();
+  for (const [name, seeds] of Object.entries(options.merchants ?? { second: SECOND_MERCHANT })) {
+    if (!MERCHANT_NAME.test(name))
+      throw new TypeError(`Sandbox merchant name "${name}" must be a-z, 0-9 and dashes.`);
+    const merchantCtx: SandboxContext = { ...ctx, baseUrl: `${baseUrl}/merchants/${name}` };
+    merchants.set(name, {
+      urls: urlsAt(merchantCtx.baseUrl),
+      providers: {
+        okepay: createOkePaySandbox(merchantCtx, seeds.okepay),
+        '2checkout': createTwoCheckoutSandbox(merchantCtx, seeds.twocheckout),
+        paybis: createPaybisSandbox(merchantCtx, seeds.paybis),
+      },
+    });
+  }
 
   async function handleFaults(request: Request): Promise<Response> {
     if (request.method === 'GET') return json(faults);
@@ -121,6 +158,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (path === '/_sandbox/client-ip') return json({ ip: ctx.clientIp(request) });
     if (path === '/' || path === '') return html(indexPage(baseUrl, urls, faults, okepaySeed));
 
+    let served = providers;
+    const merchantPath = /^\/merchants\/([^/]+)(\/.*)?$/.exec(path);
+    const merchant = merchantPath ? merchants.get(merchantPath[1]!) : undefined;
+    if (merchantPath && merchant) {
+      served = merchant.providers;
+      path = merchantPath[2] ?? '/';
+    }
+
     for (const [prefix, id] of PREFIXES) {
       if (path !== prefix && !path.startsWith(`${prefix}/`)) continue;
       const rest = path.slice(prefix.length);
@@ -128,7 +173,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         const injected = await injectFault(id, request, faults, random);
         if (injected) return injected;
       }
-      return providers[id].handle(request, rest);
+      return served[id].handle(request, rest);
     }
     return html(
       page(
@@ -142,6 +187,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   return {
     baseUrl,
     urls,
+    merchants: Object.fromEntries([...merchants].map(([name, merchant]) => [name, { urls: merchant.urls }])),
     setFaults(next) {
       faults = parseFaultConfig(next);
     },
@@ -178,6 +224,38 @@ export function sandboxEnv(sandbox: Pick<Sandbox, 'urls'>): Record<string, strin
     HANDOFF_PAYBIS_PRIVATE_KEY: PAYBIS_DEMO.privateKeyPem.trim(),
     HANDOFF_PAYBIS_API_URL: sandbox.urls.paybisApiUrl,
     HANDOFF_PAYBIS_WIDGET_URL: sandbox.urls.paybisWidgetUrl,
+  };
+}
+
+/**
+ * The second merchant's connections, as `handoff connections set` and
+ * `PUT /v1/accounts/{accountId}/connections/{provider}` take them (for a second account).
+ */
+export function secondMerchantConnections(sandbox: Pick<Sandbox, 'merchants'>): Record<string, object> {
+  const urls = sandbox.merchants.second?.urls;
+  if (!urls) throw new TypeError('This sandbox serves no "second" merchant.');
+  return {
+    okepay: { instance: OKEPAY_SECOND.instance, secret: OKEPAY_SECOND.secret, apiBase: urls.okepayApiBase },
+    '2checkout': {
+      merchantCode: TWOCHECKOUT_SECOND.merchantCode,
+      secretKey: TWOCHECKOUT_SECOND.secretKey,
+      apiUrl: urls.twocheckoutApiUrl,
+    },
+    paybis: {
+      apiKey: PAYBIS_SECOND.apiKey,
+      privateKeyPem: PAYBIS_SECOND.privateKeyPem,
+      apiUrl: urls.paybisApiUrl,
+      widgetUrl: urls.paybisWidgetUrl,
+    },
+  };
+}
+
+function urlsAt(base: string): SandboxUrls {
+  return {
+    okepayApiBase: `${base}/okepay/api`,
+    twocheckoutApiUrl: `${base}/2checkout/api/rpc/6.0/`,
+    paybisApiUrl: `${base}/paybis/api`,
+    paybisWidgetUrl: `${base}/paybis/widget`,
   };
 }
 

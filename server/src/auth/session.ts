@@ -7,7 +7,11 @@ import { SESSION_TOKEN_PREFIX } from './tokens.ts';
 
 /** Known permissions; roles grant them per account (see the store's migrations). */
 export type Permission =
-  'customer-sessions:create' | 'customer-sessions:revoke' | 'audit:read' | 'accounts:manage';
+  | 'customer-sessions:create'
+  | 'customer-sessions:revoke'
+  | 'audit:read'
+  | 'accounts:manage'
+  | 'connections:manage';
 
 /** The API user behind a session token, with their accounts. */
 export interface ApiPrincipal {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 /**
  * Variables whose value may come from a file instead, as `NAME_FILE=/run/secrets/…`: the way
  * container platforms mount secrets. Another module adding a secret variable adds its name here.
+ * (The encryption keys of stored connections read their own `_FILE` variants.)
  */
 export const SECRET_VARIABLES: readonly string[] = [
   'HANDOFF_OKEPAY_SECRET',
@@ -10,7 +11,6 @@ export const SECRET_VARIABLES: readonly string[] = [
   'HANDOFF_PAYBIS_API_KEY',
   'HANDOFF_PAYBIS_PRIVATE_KEY',
   'HANDOFF_METRICS_TOKEN',
-  'HANDOFF_ENCRYPTION_KEY',
   'DATABASE_URL',
 ];
 

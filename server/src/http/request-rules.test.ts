@@ -180,6 +180,15 @@ describe('request rules over a socket', () => {
     expect(empty.status).toBe(200);
   });
 
+  it('refuses a PUT or DELETE body that is not JSON too', async () => {
+    // Node's client frames a DELETE body only when told its length.
+    const headers = { 'content-type': 'text/plain', 'content-length': '2' };
+    for (const method of ['PUT', 'DELETE']) {
+      const text = await send(method, '/v1/accounts/default/connections/okepay', headers, 'hi');
+      expect(text.status, method).toBe(415);
+    }
+  });
+
   it('validates a JSON body read straight from the socket', async () => {
     const answer = await send('POST', '/v1/okepay/login-link', json, '{"contactId":5}');
     expect(answer.status).toBe(400);

@@ -59,10 +59,11 @@ export function bodySizeRule(maxBytes: number): MiddlewareHandler {
   };
 }
 
-/** Every POST route takes JSON: a POST with a body of any other type is refused (415). */
+/** Every route takes JSON: a request (POST, PUT, DELETE …) with a body of any other type is refused (415). */
 export function jsonBodyRule(): MiddlewareHandler {
   return async (c, next) => {
-    if (c.req.method === 'POST' && hasBody(c)) {
+    const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && hasBody(c)) {
       const type = c.req.header('content-type') ?? '';
       if (!/^application\/json\s*(;|$)/i.test(type)) {
         throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');

@@ -3,6 +3,7 @@ import { configWithProviders } from '../auth/test-identity.ts';
 import { loadConfig, type HandoffConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startServer, type RunningServer } from '../node.ts';
+import { configuredProviders } from './startup-summary.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 
 type Line = Record<string, unknown>;
@@ -38,9 +39,29 @@ describe('startServer: what an operator sees', () => {
         version: packageJson.version,
         url: server.url,
         database: 'sqlite',
-        providers: { default: ['okepay', '2checkout', 'paybis'] },
+        providers: { default: ['2checkout', 'okepay', 'paybis'] },
       },
     ]);
+  });
+
+  it("lists the stored connections' providers by account, next to the environment's", async () => {
+    const stored = [
+      { accountId: 'acme', provider: 'paybis' },
+      { accountId: 'acme', provider: 'okepay' },
+      { accountId: 'default', provider: 'okepay' },
+    ];
+    const list = () =>
+      Promise.resolve(stored as Awaited<ReturnType<Parameters<typeof configuredProviders>[1]['list']>>);
+    expect(
+      await configuredProviders(
+        loadConfig({ HANDOFF_OKEPAY_INSTANCE: 'demo', HANDOFF_OKEPAY_SECRET: 'secret-1' }),
+        { list },
+      ),
+    ).toEqual({
+      acme: ['okepay', 'paybis'],
+      default: ['okepay'],
+    });
+    expect(await configuredProviders(loadConfig({}), { list: () => Promise.resolve([]) })).toEqual({});
   });
 
   it('warns in that line when no provider is configured', async () => {

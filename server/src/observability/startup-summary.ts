@@ -1,6 +1,7 @@
 import type { HandoffConfig } from '../config.ts';
 import { DEFAULT_ACCOUNT_ID } from '../context.ts';
 import type { Logger } from '../logger.ts';
+import type { ProviderConnections } from '../store/types.ts';
 
 /** Provider ids as the API and the metrics name them. */
 export type ProviderId = 'okepay' | '2checkout' | 'paybis';
@@ -12,6 +13,28 @@ export function environmentProviders(config: HandoffConfig): Record<string, Prov
   if (config.twocheckout) providers.push('2checkout');
   if (config.paybis) providers.push('paybis');
   return providers.length > 0 ? { [DEFAULT_ACCOUNT_ID]: providers } : {};
+}
+
+/**
+ * Every account's configured providers: the environment's (default account) and the stored
+ * connections, each provider named once per account, in a stable order.
+ */
+export async function configuredProviders(
+  config: HandoffConfig,
+  connections: Pick<ProviderConnections, 'list'>,
+): Promise<Record<string, string[]>> {
+  const byAccount = new Map<string, Set<string>>();
+  const add = (accountId: string, provider: string) => {
+    let providers = byAccount.get(accountId);
+    if (!providers) byAccount.set(accountId, (providers = new Set()));
+    providers.add(provider);
+  };
+  for (const [accountId, providers] of Object.entries(environmentProviders(config)))
+    for (const provider of providers) add(accountId, provider);
+  for (const connection of await connections.list()) add(connection.accountId, connection.provider);
+  return Object.fromEntries(
+    [...byAccount.keys()].sort().map((accountId) => [accountId, [...byAccount.get(accountId)!].sort()]),
+  );
 }
 
 export interface StartupSummary {

@@ -3,22 +3,30 @@ import type { MeResponse } from '@handoff/core';
 import { requireCustomer } from '../auth/customer.ts';
 import { errorResponses } from '../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { okepayProvider } from '../providers/okepay/index.ts';
+import { paybisProvider } from '../providers/paybis/index.ts';
+import type { ProviderDefinition } from '../providers/provider.ts';
+import { twocheckoutProvider } from '../providers/twocheckout/index.ts';
 
 export const MeResponseSchema = z
   .object({
     customer: z.object({ id: z.string(), email: z.string().optional() }),
     providers: z.object({
-      okepay: z.boolean().openapi({ description: 'OkePay is configured and the customer has a contact id.' }),
+      okepay: z.boolean().openapi({
+        description: 'OkePay is configured for the customer’s account and the customer has a contact id.',
+      }),
       '2checkout': z
         .object({ subscriptionReferences: z.array(z.string()) })
         .nullable()
         .openapi({
-          description: '2Checkout is configured and the customer has subscriptions: their references.',
+          description:
+            '2Checkout is configured for the customer’s account and the customer has subscriptions: their references.',
         }),
-      paybis: z
-        .object({ scriptUrl: z.string() })
-        .nullable()
-        .openapi({ description: 'Paybis is configured and allowed for this customer: the Web SDK script.' }),
+      paybis: z.object({ scriptUrl: z.string() }).nullable().openapi({
+        description:
+          'Paybis is configured for the customer’s account and allowed for this customer: the Web SDK script.',
+      }),
     }),
   })
   .openapi('MeResponse') satisfies z.ZodType<MeResponse>;
@@ -41,9 +49,27 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
     },
   });
 
-  app.openapi(route, (c) => {
+  /** The account's connection, or null when it has none or it cannot be used (that is logged). */
+  const connectionOf = async <Connection extends object, Client>(
+    provider: ProviderDefinition<Connection, Client>,
+    accountId: string,
+  ) => {
+    try {
+      return await deps.connections.find(provider, accountId);
+    } catch (err) {
+      if (err instanceof ApiError) return null;
+      throw err;
+    }
+  };
+
+  app.openapi(route, async (c) => {
     const customer = c.get('customer');
-    const { okepay, twocheckout, paybis } = deps.config;
+    // Per account: what the customer's own account has connected.
+    const [okepay, twocheckout, paybis] = await Promise.all([
+      connectionOf(okepayProvider, customer.accountId),
+      connectionOf(twocheckoutProvider, customer.accountId),
+      connectionOf(paybisProvider, customer.accountId),
+    ]);
     const references = customer.twocheckoutSubscriptions ?? [];
     const body: MeResponse = {
       customer: { id: customer.id, ...(customer.email !== undefined ? { email: customer.email } : {}) },
@@ -53,7 +79,7 @@ export function registerMeRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
           twocheckout !== null && references.length > 0 ? { subscriptionReferences: references } : null,
         paybis:
           paybis !== null && customer.paybis === true
-            ? { scriptUrl: `${paybis.widgetUrl}/partner-exchange-widget.js` }
+            ? { scriptUrl: `${paybis.connection.widgetUrl}/partner-exchange-widget.js` }
             : null,
       },
     };

@@ -242,12 +242,53 @@ const customerSessionsApiKey: Migration = {
   },
 };
 
+/**
+ * Provider connections: each account's credentials and settings for one provider. Secret fields
+ * are stored only as ciphertexts (see `connections/encryption.ts`); settings are plain JSON. The
+ * `admin` role gets the new `connections:manage` permission.
+ */
+function connections(dialect: SqlDialect): Migration {
+  const ts = dialect === 'postgres' ? 'timestamptz' : 'text';
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('provider_connections')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('secrets', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', ts, (c) => c.notNull())
+        .addColumn('updated_at', ts, (c) => c.notNull())
+        .addUniqueConstraint('provider_connections_account_provider', ['account_id', 'provider'])
+        .execute();
+      const seed = db as Kysely<{
+        permissions: { name: string; description: string };
+        role_permissions: { role: string; permission: string };
+      }>;
+      await seed
+        .insertInto('permissions')
+        .values({
+          name: 'connections:manage',
+          description: "Set, read (never the secrets) and remove the account's provider connections.",
+        })
+        .execute();
+      await seed
+        .insertInto('role_permissions')
+        .values({ role: 'admin', permission: 'connections:manage' })
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return {
     getMigrations: () =>
       Promise.resolve({
         '0001_initial': initial(dialect),
         '0002_customer_sessions_api_key': customerSessionsApiKey,
+        '0003_connections': connections(dialect),
       }),
   };
 }

@@ -116,6 +116,21 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface ProviderConnectionsTable {
+  id: string;
+  account_id: string;
+  /** A provider id of the registry: `okepay`, `2checkout`, `paybis`. */
+  provider: string;
+  /** JSON object text: the connection's non-secret settings. */
+  settings: string;
+  /** JSON object text: field name → ciphertext (`v1.<keyId>.<nonce>.<sealed>`); never a clear value. */
+  secrets: string;
+  /** Grows by one on every change, so caches keyed by id and version see a change at once. */
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   users: UsersTable;
@@ -129,6 +144,7 @@ export interface Database {
   customer_sessions: CustomerSessionsTable;
   paybis_auth_keys: PaybisAuthKeysTable;
   audit_log: AuditLogTable;
+  provider_connections: ProviderConnectionsTable;
 }
 
 /** Both drivers' timestamp shapes as ISO 8601 UTC. */

@@ -11,6 +11,7 @@ import {
   newToken,
   sameHash,
 } from '../auth/tokens.ts';
+import { createConnectionStore } from './connections.ts';
 import { param, precompile } from './precompiled.ts';
 import { toIso, type AccountsTable, type AuditLogTable, type Database } from './schema.ts';
 import {
@@ -612,6 +613,8 @@ export function createSqlStore(
         return Number(result.numUpdatedRows) > 0;
       },
     },
+
+    connections: createConnectionStore(db, nowIso),
 
     async purgeExpired(before) {
       const cutoff = before.toISOString();

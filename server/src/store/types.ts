@@ -52,6 +52,7 @@ export interface Store {
   readonly users: Users;
   readonly apiKeys: ApiKeys;
   readonly sessions: Sessions;
+  readonly connections: ProviderConnections;
   /** Deletes API and customer sessions that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
   close(): Promise<void>;
@@ -208,6 +209,48 @@ export interface AuditLog {
   record(entry: AuditEntryInput): Promise<void>;
   /** Newest first; `before` is an entry id (exclusive) for the next page. */
   list(query: { accountIds: string[]; limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+// ---- Provider connections ----
+
+/** One account's stored connection to one provider, as kept: secrets are ciphertexts. */
+export interface StoredConnection {
+  id: string;
+  accountId: string;
+  provider: string;
+  settings: Record<string, unknown>;
+  /** Field name → ciphertext; decrypted only by `connections/`. */
+  secrets: Record<string, string>;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProviderConnections {
+  /** One indexed read (account, provider); null when the account has no such connection. */
+  get(accountId: string, provider: string): Promise<StoredConnection | null>;
+  /** The account's connections, or every stored connection when `accountId` is left out. */
+  list(accountId?: string): Promise<StoredConnection[]>;
+  /**
+   * Creates (`expectedVersion` null) or replaces (only while the row still has `expectedVersion`)
+   * a connection; the new version is one more. Null when another writer got there first: read
+   * again and retry. Throws `StoreConflictError` for an unknown account.
+   */
+  save(input: {
+    id: string;
+    accountId: string;
+    provider: string;
+    settings: Record<string, unknown>;
+    secrets: Record<string, string>;
+    expectedVersion: number | null;
+  }): Promise<StoredConnection | null>;
+  /**
+   * Replaces the ciphertexts of the same values (key rotation) while the row still has `version`;
+   * the version stays, since nothing a client uses changed. False when the row changed meanwhile.
+   */
+  replaceCiphertexts(id: string, version: number, secrets: Record<string, string>): Promise<boolean>;
+  /** True when a connection was removed. */
+  remove(accountId: string, provider: string): Promise<boolean>;
 }
 
 /** A uniqueness or reference rule refused the write (duplicate id, unknown account or role). */

@@ -6,10 +6,11 @@ import {
   type AsymmetricKeyDetails,
   type KeyObject,
 } from 'node:crypto';
-import { ConfigError, type PaybisConfig } from '../config.ts';
-import { ProviderError } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { parseProviderJson, providerRequest } from './http.ts';
+import { ConfigError } from '../../config-error.ts';
+import type { PaybisConfig } from '../../config.ts';
+import { ProviderError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { parseProviderJson, providerRequest } from '../http.ts';
 
 const PROVIDER = 'Paybis';
 
@@ -42,23 +43,23 @@ export interface PaybisClient {
  * bits, no rsa-pss parameters that forbid the Paybis signature, and a trial signature). Throws ConfigError naming the
  * variable, so a wrong key stops the app at start.
  */
-export function assertRsaPrivateKey(pem: string): KeyObject {
+export function assertRsaPrivateKey(pem: string, name = 'HANDOFF_PAYBIS_PRIVATE_KEY'): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
     throw new ConfigError([
-      'HANDOFF_PAYBIS_PRIVATE_KEY: not a readable PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")',
+      `${name}: not a readable PEM private key (expected "-----BEGIN PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")`,
     ]);
   }
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') {
     throw new ConfigError([
-      `HANDOFF_PAYBIS_PRIVATE_KEY: Paybis signs with RSA, but this is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key`,
+      `${name}: Paybis signs with RSA, but this is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key`,
     ]);
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 2048) {
-    throw new ConfigError([`HANDOFF_PAYBIS_PRIVATE_KEY: the RSA key has ${bits} bits; use at least 2048`]);
+    throw new ConfigError([`${name}: the RSA key has ${bits} bits; use at least 2048`]);
   }
   // An rsa-pss key may carry its own restrictions. A forbidden digest or salt makes every
   // signature fail; a different MGF1 digest is used silently, and Paybis would refuse every
@@ -67,7 +68,7 @@ export function assertRsaPrivateKey(pem: string): KeyObject {
   if (conflicts.length > 0 || !signsOnce(key)) {
     const why = conflicts.length > 0 ? `: it allows ${conflicts.join(', ')}` : '';
     throw new ConfigError([
-      `HANDOFF_PAYBIS_PRIVATE_KEY: this ${key.asymmetricKeyType} key cannot make the signature Paybis requires (RSASSA-PSS with SHA-512, MGF1-SHA-512 and a 64-byte salt)${why}; use a plain RSA key`,
+      `${name}: this ${key.asymmetricKeyType} key cannot make the signature Paybis requires (RSASSA-PSS with SHA-512, MGF1-SHA-512 and a 64-byte salt)${why}; use a plain RSA key`,
     ]);
   }
   return key;
@@ -145,7 +146,7 @@ function providerMessage(status: number, json: unknown): string {
  * const { requestId, oneTimeToken } = await paybis.createRequest({ partnerUserId, passwordless: true });
  */
 export function createPaybisClient(
-  config: PaybisConfig,
+  config: Pick<PaybisConfig, 'apiKey' | 'privateKeyPem' | 'apiUrl'>,
   options: { fetch: typeof fetch; timeoutMs: number; metrics?: Metrics },
 ): PaybisClient {
   const privateKey = assertRsaPrivateKey(config.privateKeyPem);

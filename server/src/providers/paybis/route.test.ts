@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, PAYBIS_DEMO, type Sandbox } from '@handoff/sandbox';
 import { generateKeyPairSync } from 'node:crypto';
 import type { PaybisSessionResponse } from '@handoff/core';
-import { createHandoff } from '../app.ts';
-import { ConfigError, loadConfig } from '../config.ts';
-import { silentLogger } from '../logger.ts';
-import { openStore, type SqlStore } from '../store/index.ts';
+import { createHandoff } from '../../app.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
+import { silentLogger } from '../../logger.ts';
+import { openStore, type SqlStore } from '../../store/index.ts';
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
 
@@ -154,7 +154,10 @@ describe('POST /v1/paybis/session', () => {
 
   it('starts a first session (no token), then a logged-in one with the same auth key', async () => {
     const token = await customerToken({ id: 'c1', email: 'ann@example.com', paybis: true });
-    const handoff = app();
+    const handoff = app({
+      HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS: 'https://shop.example',
+      HANDOFF_PAYBIS_ALLOW_CRYPTO_WALLET_ADDRESS: 'true',
+    });
     const params = {
       flow: 'buyCrypto',
       locale: 'en-US',
@@ -297,5 +300,66 @@ describe('POST /v1/paybis/session', () => {
     const res = await app().request('/openapi.json');
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     expect(doc.paths['/v1/paybis/session']?.post).toBeDefined();
+  });
+
+  it('refuses a wallet address from the page unless the connection allows it', async () => {
+    const token = await customerToken({ id: 'c1', paybis: true });
+    const res = await post(app(), token, {
+      cryptoWalletAddress: { address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh', currencyCode: 'BTC' },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /^cryptoWalletAddress: /,
+    );
+    expect(sent).toHaveLength(0);
+  });
+
+  it("uses the connection's own return URLs and refuses the page's", async () => {
+    const token = await customerToken({ id: 'c1', paybis: true });
+    const handoff = app({
+      HANDOFF_PAYBIS_SUCCESS_RETURN_URL: 'https://shop.example/done',
+      HANDOFF_PAYBIS_FAILURE_RETURN_URL: 'https://shop.example/failed',
+    });
+    const ok = (await (await post(handoff, token, {})).json()) as PaybisSessionResponse;
+    const url = new URL(ok.widgetUrl);
+    expect(url.searchParams.get('successReturnURL')).toBe('https://shop.example/done');
+    expect(url.searchParams.get('failureReturnURL')).toBe('https://shop.example/failed');
+    const refused = await post(handoff, token, { successReturnURL: 'https://shop.example/other' });
+    expect(refused.status).toBe(400);
+  });
+
+  it('refuses every open-redirect attempt through a return URL the page passes', async () => {
+    const token = await customerToken({ id: 'c1', paybis: true });
+    const handoff = app({ HANDOFF_PAYBIS_ALLOWED_RETURN_ORIGINS: 'https://shop.example' });
+    const attempts = [
+      'javascript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      '//evil.example/x',
+      'https://shop.example@evil.example/',
+      'https://shop.example:pw@evil.example/',
+      'https://evil.example\\@shop.example/',
+      'https://shop.example\\@evil.example/',
+      'https://shop.example\\evil.example',
+      'HTTPS://SHOP.EXAMPLE/done',
+      'https://Shop.Example/done',
+      'https://shop.example:8443/done',
+      'https://shop.example.evil.example/done',
+      'https://xn--shp-una.example/done',
+      'https://shöp.example/done',
+      'http://shop.example/done',
+      'https://shop.example\tevil/',
+      ' https://shop.example/done',
+      'https://evil.example/https://shop.example/',
+    ];
+    for (const successReturnURL of attempts) {
+      const res = await post(handoff, token, { successReturnURL });
+      expect(res.status, successReturnURL).toBe(400);
+    }
+    // And without an allow-list, nothing the page passes is accepted.
+    const none = await post(app(), token, { failureReturnURL: 'https://shop.example/done' });
+    expect(none.status).toBe(400);
+    expect(sent).toHaveLength(0);
+    const allowed = await post(handoff, token, { successReturnURL: 'https://shop.example/done?x=1' });
+    expect(allowed.status).toBe(200);
   });
 });

@@ -1,8 +1,8 @@
 import { createSandbox, OKEPAY_DEMO } from '@handoff/sandbox';
 import { describe, expect, it } from 'vitest';
-import type { OkePayConfig } from '../config.ts';
-import { ProviderError, ProviderTimeoutError } from '../errors.ts';
-import { createOkePayClient, OKEPAY_DEFAULT_LINK_TTL_MS, parseOkePayExpiry, signOkePay } from './okepay.ts';
+import type { OkePayConfig } from '../../config.ts';
+import { ProviderError, ProviderTimeoutError } from '../../errors.ts';
+import { createOkePayClient, OKEPAY_DEFAULT_LINK_TTL_MS, parseOkePayExpiry, signOkePay } from './client.ts';
 
 const NOW = new Date('2026-11-22T10:00:00Z');
 

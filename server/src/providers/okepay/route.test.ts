@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, OKEPAY_DEMO, type Sandbox } from '@handoff/sandbox';
 import type { CustomerIdentity, ErrorBody, LinkResponse } from '@handoff/core';
-import { createHandoff } from '../app.ts';
-import { loadConfig } from '../config.ts';
-import type { IdentifyCustomer } from '../context.ts';
-import { createLogger, silentLogger, type Logger } from '../logger.ts';
-import { openStore, type SqlStore } from '../store/index.ts';
+import { createHandoff } from '../../app.ts';
+import { loadConfig } from '../../config.ts';
+import type { IdentifyCustomer } from '../../context.ts';
+import { createLogger, silentLogger, type Logger } from '../../logger.ts';
+import { openStore, type SqlStore } from '../../store/index.ts';
 
 const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 const ADA: CustomerIdentity = { id: 'demo-customer', email: 'ada@example.com', okepayContactId: 1001 };

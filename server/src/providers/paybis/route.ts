@@ -1,10 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { PaybisSessionRequest, PaybisSessionResponse } from '@handoff/core';
-import { requireCustomer } from '../auth/customer.ts';
-import type { AppEnv, Deps } from '../context.ts';
-import { ApiError, forbidden } from '../errors.ts';
-import { clientIp } from '../http/client-ip.ts';
-import { createPaybisClient, type PaybisApiRequest, type PaybisClient } from '../providers/paybis.ts';
+import { requireCustomer } from '../../auth/customer.ts';
+import type { AppEnv, Deps } from '../../context.ts';
+import { ApiError, badRequest, forbidden } from '../../errors.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import type { PaybisApiRequest } from './client.ts';
+import type { PaybisConnection } from './connection.ts';
+import { paybisProvider } from './index.ts';
 
 /** Paybis documents a 15-minute lifetime for the oneTimeToken. */
 export const PAYBIS_TOKEN_TTL_MS = 15 * 60 * 1000;
@@ -76,16 +78,6 @@ const errorResponse = (description: string) => ({
  * passwordless request to Paybis, answered with what the browser needs to open the widget.
  */
 export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
-  // Built once: a bad private key stops the app at start (ConfigError), not on the first click.
-  const paybis: PaybisClient | null = deps.config.paybis
-    ? createPaybisClient(deps.config.paybis, {
-        fetch: deps.fetch,
-        timeoutMs: deps.config.providerTimeoutMs,
-        metrics: deps.metrics,
-      })
-    : null;
-  const widgetBase = deps.config.paybis?.widgetUrl.replace(/\/+$/, '') ?? '';
-
   const route = createRoute({
     method: 'post',
     path: '/v1/paybis/session',
@@ -101,11 +93,13 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
         description: 'The widget can be opened (logged in at once when `oneTimeToken` is present).',
         content: { 'application/json': { schema: PaybisSessionResponseSchema } },
       },
-      400: errorResponse('Invalid widget parameters.'),
+      400: errorResponse(
+        'Invalid widget parameters, a return URL the account does not allow, or a wallet address it does not accept.',
+      ),
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('This customer may not use Paybis.'),
       502: errorResponse('Paybis refused the request.'),
-      503: errorResponse('Paybis is not configured on this backend.'),
+      503: errorResponse('Paybis is not configured for the customer’s account.'),
       504: errorResponse('Paybis did not answer in time.'),
     },
   });
@@ -113,9 +107,14 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
   app.openapi(route, async (c) => {
     const customer = c.get('customer');
     if (customer.paybis !== true) throw forbidden('This customer may not use Paybis.');
-    if (!paybis)
-      throw new ApiError(503, 'provider_not_configured', 'Paybis is not configured on this backend.');
+    const { client: paybis, connection } = await deps.connections.resolve(paybisProvider, customer.accountId);
     const params = c.req.valid('json');
+    if (params.cryptoWalletAddress && !connection.allowCryptoWalletAddress) {
+      throw badRequest('cryptoWalletAddress: this account does not accept a wallet address from the page.');
+    }
+    const successReturnURL = returnUrl(connection, 'successReturnURL', params.successReturnURL);
+    const failureReturnURL = returnUrl(connection, 'failureReturnURL', params.failureReturnURL);
+    const widgetBase = connection.widgetUrl;
 
     const audit = {
       action: 'paybis.session',
@@ -162,8 +161,8 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
 
     const query = new URLSearchParams({ requestId: result.requestId });
     if (result.oneTimeToken) query.set('oneTimeToken', result.oneTimeToken);
-    if (params.successReturnURL) query.set('successReturnURL', params.successReturnURL);
-    if (params.failureReturnURL) query.set('failureReturnURL', params.failureReturnURL);
+    if (successReturnURL) query.set('successReturnURL', successReturnURL);
+    if (failureReturnURL) query.set('failureReturnURL', failureReturnURL);
 
     const response: PaybisSessionResponse = {
       requestId: result.requestId,
@@ -179,4 +178,41 @@ export function registerPaybisRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
     c.header('Cache-Control', 'no-store');
     return c.json(response, 200);
   });
+}
+
+/**
+ * Where the widget sends the customer back: the connection's own URL when it fixes one (a page
+ * that passes another is refused), else the page's URL only when it is an https URL written
+ * exactly under one of the connection's allowed origins. The text itself must start with that
+ * origin, so no parser can read another host into it (`//evil`, `https://good@evil`,
+ * backslashes, other case, ports, Unicode hosts); anything else is refused with a 400.
+ */
+export function returnUrl(
+  connection: Pick<PaybisConnection, 'successReturnURL' | 'failureReturnURL' | 'allowedReturnOrigins'>,
+  field: 'successReturnURL' | 'failureReturnURL',
+  passed: string | undefined,
+): string | undefined {
+  const fixed = connection[field];
+  if (fixed !== undefined) {
+    if (passed !== undefined) {
+      throw badRequest(`${field}: this account sets it on the server; leave it out.`);
+    }
+    return fixed;
+  }
+  if (passed === undefined) return undefined;
+  const refused = badRequest(
+    `${field}: must be an https URL under one of this account's allowed return origins.`,
+  );
+  if (connection.allowedReturnOrigins.length === 0 || /[\\\s\p{Cc}]/u.test(passed)) throw refused;
+  let url: URL;
+  try {
+    url = new URL(passed);
+  } catch {
+    throw refused;
+  }
+  const allowed = connection.allowedReturnOrigins.find(
+    (origin) => url.origin === origin && (passed === origin || passed.startsWith(`${origin}/`)),
+  );
+  if (!allowed || url.protocol !== 'https:' || url.username !== '' || url.password !== '') throw refused;
+  return passed;
 }

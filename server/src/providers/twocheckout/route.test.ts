@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, TWOCHECKOUT_DEMO, type Sandbox } from '@handoff/sandbox';
 import type { CustomerIdentity, LinkResponse } from '@handoff/core';
-import { createHandoff } from '../app.ts';
-import { loadConfig } from '../config.ts';
-import type { IdentifyCustomer } from '../context.ts';
-import { createLogger, silentLogger, type Logger } from '../logger.ts';
-import { openStore, type SqlStore } from '../store/index.ts';
+import { createHandoff } from '../../app.ts';
+import { loadConfig } from '../../config.ts';
+import type { IdentifyCustomer } from '../../context.ts';
+import { createLogger, silentLogger, type Logger } from '../../logger.ts';
+import { openStore, type SqlStore } from '../../store/index.ts';
 
 const NOW = Date.UTC(2026, 2, 1, 10, 0, 0);
 const ADA: CustomerIdentity = {
@@ -129,9 +129,30 @@ describe('POST /v1/2checkout/sso', () => {
     expect(testId(html, 'myaccount-subscription')).toBe('SUB-DEMO-2');
   });
 
-  it("sends the customer's email, the page and the validity; no IP unless binding is on", async () => {
+  it('sends the page and the validity, no email and no IP unless the connection says so', async () => {
     await post(app(), await tokenFor(), { subscriptionReference: 'SUB-DEMO-1', validityTime: 120 });
+    expect(ssoCalls()[0]?.params.slice(1)).toEqual(['SUB-DEMO-1', null, 120, null, null]);
+  });
+
+  it("sends the customer's email when the connection says to", async () => {
+    const handoff = app({ env: { HANDOFF_2CO_SEND_CUSTOMER_EMAIL: 'true' } });
+    await post(handoff, await tokenFor(), { subscriptionReference: 'SUB-DEMO-1', validityTime: 120 });
     expect(ssoCalls()[0]?.params.slice(1)).toEqual(['SUB-DEMO-1', 'ada@example.com', 120, null, null]);
+  });
+
+  it("takes the connection's default validity and refuses more than its maximum", async () => {
+    const handoff = app({
+      env: { HANDOFF_2CO_DEFAULT_VALIDITY_TIME: '20', HANDOFF_2CO_MAX_VALIDITY_TIME: '60' },
+    });
+    const token = await tokenFor();
+    expect((await post(handoff, token, { subscriptionReference: 'SUB-DEMO-1' })).status).toBe(200);
+    expect(ssoCalls()[0]?.params[3]).toBe(20);
+    const tooLong = await post(handoff, token, { subscriptionReference: 'SUB-DEMO-1', validityTime: 61 });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({
+      error: { code: 'bad_request', message: 'validityTime: at most 60 seconds for this account.' },
+    });
+    expect(ssoCalls()).toHaveLength(1);
   });
 
   it('omits the email when the customer has none', async () => {
@@ -265,7 +286,8 @@ describe('POST /v1/2checkout/sso', () => {
     const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
     // The host app believes the customer owns SUB-OTHER-1, but 2Checkout knows it is someone else's.
     const token = await tokenFor({ ...ADA, twocheckoutSubscriptions: ['SUB-OTHER-1'] });
-    const res = await post(app({ logger }), token, { subscriptionReference: 'SUB-OTHER-1' });
+    const handoff = app({ logger, env: { HANDOFF_2CO_SEND_CUSTOMER_EMAIL: 'true' } });
+    const res = await post(handoff, token, { subscriptionReference: 'SUB-OTHER-1' });
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('provider_error');

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { TwoCheckoutAccessPage } from '@handoff/core';
-import type { TwoCheckoutConfig } from '../config.ts';
-import { ProviderError, ProviderTimeoutError } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { parseProviderJson, providerRequest } from './http.ts';
+import type { TwoCheckoutConfig } from '../../config.ts';
+import { ProviderError, ProviderTimeoutError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { parseProviderJson, providerRequest } from '../http.ts';
 
 const PROVIDER = '2Checkout';
 
@@ -115,7 +115,7 @@ interface CachedSession {
  * const { url } = await client.singleSignOn({ subscriptionReference: 'SUB-1', validityTime: 30 });
  */
 export function createTwoCheckoutClient(
-  config: TwoCheckoutConfig,
+  config: Pick<TwoCheckoutConfig, 'merchantCode' | 'secretKey' | 'hashAlgo' | 'apiUrl'>,
   { fetch, timeoutMs, now = () => new Date(), metrics }: TwoCheckoutClientOptions,
 ): TwoCheckoutClient {
   let nextId = 1;

@@ -1,11 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { TWOCHECKOUT_ACCESS_PAGES, type LinkResponse, type TwoCheckoutSsoRequest } from '@handoff/core';
-import { requireCustomer } from '../auth/customer.ts';
-import type { AppEnv, Deps } from '../context.ts';
-import { ApiError, forbidden } from '../errors.ts';
-import { clientIp } from '../http/client-ip.ts';
-import { createTwoCheckoutClient, type TwoCheckoutClient } from '../providers/twocheckout.ts';
-import type { AuditEntryInput } from '../store/types.ts';
+import { requireCustomer } from '../../auth/customer.ts';
+import type { AppEnv, Deps } from '../../context.ts';
+import { ApiError, badRequest, forbidden } from '../../errors.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { VALIDITY_TIME_BOUNDS } from './connection.ts';
+import { twocheckoutProvider } from './index.ts';
+import type { AuditEntryInput } from '../../store/types.ts';
 
 export const TwoCheckoutSsoRequestSchema = z
   .object({
@@ -21,10 +22,13 @@ export const TwoCheckoutSsoRequestSchema = z
     validityTime: z
       .number()
       .int()
-      .min(5)
-      .max(300)
-      .default(30)
-      .openapi({ description: 'Seconds the link stays valid (5 to 300, default 30).' }),
+      .min(VALIDITY_TIME_BOUNDS.min)
+      .max(VALIDITY_TIME_BOUNDS.max)
+      .optional()
+      .openapi({
+        description:
+          'Seconds the link stays valid (5 to 300); the account’s connection sets the default (30) and may allow less.',
+      }),
   })
   .strict()
   .openapi('TwoCheckoutSsoRequest') satisfies z.ZodType<TwoCheckoutSsoRequest>;
@@ -45,21 +49,11 @@ const errorResponse = (description: string) => ({
 
 /**
  * `POST /v1/2checkout/sso`: a myAccount single sign-on URL for one of the signed-in customer's
- * own subscriptions. The browser picks the subscription and page; the customer's email (and,
- * with HANDOFF_2CO_BIND_IP, the caller's IP) come from the server.
+ * own subscriptions, through the merchant of the customer's account. The browser picks the
+ * subscription, page and (within the connection's bounds) the lifetime; IP binding and whether
+ * the customer's email is sent are the connection's.
  */
 export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
-  // One client per app, so the 2Checkout session is shared by every request.
-  const twocheckout: TwoCheckoutClient | null = deps.config.twocheckout
-    ? createTwoCheckoutClient(deps.config.twocheckout, {
-        fetch: deps.fetch,
-        timeoutMs: deps.config.providerTimeoutMs,
-        now: deps.now,
-        metrics: deps.metrics,
-      })
-    : null;
-  const bindIp = deps.config.twocheckout?.bindIp ?? false;
-
   const route = createRoute({
     method: 'post',
     path: '/v1/2checkout/sso',
@@ -79,17 +73,14 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The subscription is not one of this customer’s.'),
       502: errorResponse('2Checkout refused the request.'),
-      503: errorResponse('2Checkout is not configured on this backend.'),
+      503: errorResponse('2Checkout is not configured for the customer’s account.'),
       504: errorResponse('2Checkout did not answer in time.'),
     },
   });
 
   app.openapi(route, async (c) => {
-    if (!twocheckout) {
-      throw new ApiError(503, 'provider_not_configured', '2Checkout is not configured on this backend.');
-    }
     const customer = c.get('customer');
-    const { subscriptionReference, accessPage, validityTime } = c.req.valid('json');
+    const { subscriptionReference, accessPage, validityTime: asked } = c.req.valid('json');
     const ip = clientIp(c, deps.config.trustProxy);
     const target = `${accessPage ?? 'home'} ${subscriptionReference}`;
     const audit: Omit<AuditEntryInput, 'outcome'> = {
@@ -114,17 +105,24 @@ export function registerTwoCheckoutRoutes(app: OpenAPIHono<AppEnv>, deps: Deps):
 
     let link: LinkResponse;
     try {
+      const { client, connection } = await deps.connections.resolve(twocheckoutProvider, customer.accountId);
+      const validityTime = asked ?? connection.defaultValidityTime;
+      if (validityTime > connection.maxValidityTime) {
+        throw badRequest(`validityTime: at most ${connection.maxValidityTime} seconds for this account.`);
+      }
+      const bindIp = connection.bindIp;
       if (bindIp && !ip) {
         throw new ApiError(
           500,
           'internal',
-          'The caller’s IP address is unknown, so the link cannot be bound to it (HANDOFF_2CO_BIND_IP).',
+          'The caller’s IP address is unknown, so the link cannot be bound to it (bindIp).',
         );
       }
-      link = await twocheckout.singleSignOn({
+      link = await client.singleSignOn({
         subscriptionReference,
         validityTime,
-        ...(customer.email ? { email: customer.email } : {}),
+        // Off by default: 2Checkout refuses an email other than the one it holds for the subscription.
+        ...(connection.sendCustomerEmail && customer.email ? { email: customer.email } : {}),
         ...(accessPage ? { accessPage } : {}),
         ...(bindIp ? { validationIp: ip } : {}),
       });

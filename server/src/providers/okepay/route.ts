@@ -1,12 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { LinkResponse, OkePayLoginLinkRequest } from '@handoff/core';
-import { requireCustomer } from '../auth/customer.ts';
-import { ErrorSchema } from '../auth/error-schema.ts';
-import type { AppEnv, Deps } from '../context.ts';
-import { ApiError, forbidden } from '../errors.ts';
-import { clientIp } from '../http/client-ip.ts';
-import { createOkePayClient, type OkePayClient } from '../providers/okepay.ts';
-import type { AuditEntryInput } from '../store/types.ts';
+import { requireCustomer } from '../../auth/customer.ts';
+import { ErrorSchema } from '../../auth/error-schema.ts';
+import type { AppEnv, Deps } from '../../context.ts';
+import { ApiError, forbidden } from '../../errors.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { okepayProvider } from './index.ts';
+import type { AuditEntryInput } from '../../store/types.ts';
 
 /** The customer comes from the session, so the body carries nothing; anything in it is refused. */
 export const OkePayLoginLinkRequestSchema = z
@@ -31,15 +31,6 @@ const errorResponse = (description: string) => ({
  * contact id, which only the server knows (from the customer session or the embedded hook).
  */
 export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
-  const okepay: OkePayClient | null = deps.config.okepay
-    ? createOkePayClient(deps.config.okepay, {
-        fetch: deps.fetch,
-        timeoutMs: deps.config.providerTimeoutMs,
-        now: deps.now,
-        metrics: deps.metrics,
-      })
-    : null;
-
   const route = createRoute({
     method: 'post',
     path: '/v1/okepay/login-link',
@@ -63,7 +54,7 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
       401: errorResponse('No signed-in customer.'),
       403: errorResponse('The customer has no OkePay contact.'),
       502: errorResponse('OkePay refused the request or answered unusably.'),
-      503: errorResponse('OkePay is not configured on this backend.'),
+      503: errorResponse('OkePay is not configured for the customer’s account.'),
       504: errorResponse('OkePay did not answer in time.'),
     },
   });
@@ -87,9 +78,13 @@ export function registerOkePayRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void
           deps.logger.error('audit write failed', { action: audit.action, error: String(error) });
         });
 
-    if (!okepay) {
-      await recordFailure('provider_not_configured');
-      throw new ApiError(503, 'provider_not_configured', 'OkePay is not configured on this backend.');
+    // The customer's own account's OkePay instance: a contact id means nothing in any other.
+    let okepay;
+    try {
+      okepay = (await deps.connections.resolve(okepayProvider, customer.accountId)).client;
+    } catch (err) {
+      await recordFailure(err instanceof ApiError ? err.code : 'internal');
+      throw err;
     }
     if (contactId === undefined || contactId === null) {
       await recordFailure('forbidden');

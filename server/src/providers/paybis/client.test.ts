@@ -8,9 +8,9 @@ import {
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, PAYBIS_DEMO } from '@handoff/sandbox';
-import { ConfigError, type PaybisConfig } from '../config.ts';
-import { ProviderError, ProviderTimeoutError } from '../errors.ts';
-import { assertRsaPrivateKey, createPaybisClient, signPaybisBody, signPaybisBodySync } from './paybis.ts';
+import { ConfigError, type PaybisConfig } from '../../config.ts';
+import { ProviderError, ProviderTimeoutError } from '../../errors.ts';
+import { assertRsaPrivateKey, createPaybisClient, signPaybisBody, signPaybisBodySync } from './client.ts';
 
 const API_URL = 'http://sandbox.test/paybis/api';
 const BODY = JSON.stringify({ partnerUserId: 'k-1', passwordless: true, email: 'ann@example.com' });
@@ -21,6 +21,8 @@ const config: PaybisConfig = {
   privateKeyPem: PAYBIS_DEMO.privateKeyPem,
   apiUrl: API_URL,
   widgetUrl: 'http://sandbox.test/paybis/widget',
+  allowedReturnOrigins: [],
+  allowCryptoWalletAddress: false,
 };
 
 /** The Paybis sandbox as the client's fetch, like the real provider behind a URL. */

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import type { OkePayConfig } from '../config.ts';
-import { ProviderError } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
-import { parseProviderJson, providerRequest } from './http.ts';
-import { httpBuildQuery, type PhpQueryValue } from './php-query.ts';
+import type { OkePayConfig } from '../../config.ts';
+import { ProviderError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { parseProviderJson, providerRequest } from '../http.ts';
+import { httpBuildQuery, type PhpQueryValue } from '../php-query.ts';
 
 /**
  * OkePay (a white-label of Payrexx) AuthToken API: a one-time link that logs a subscription

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSandbox, TWOCHECKOUT_DEMO, type Sandbox } from '@handoff/sandbox';
-import type { TwoCheckoutConfig } from '../config.ts';
-import { ProviderError, ProviderTimeoutError } from '../errors.ts';
+import type { TwoCheckoutConfig } from '../../config.ts';
+import { ProviderError, ProviderTimeoutError } from '../../errors.ts';
 import {
   createTwoCheckoutClient,
   gmtDate,
@@ -10,7 +10,7 @@ import {
   twoCheckoutLoginHash,
   TwoCheckoutRpcError,
   type TwoCheckoutClient,
-} from './twocheckout.ts';
+} from './client.ts';
 
 const BASE = 'http://sandbox.test';
 const START = Date.UTC(2026, 10, 22, 8, 0, 0);
@@ -41,6 +41,9 @@ function config(overrides: Partial<TwoCheckoutConfig> = {}): TwoCheckoutConfig {
     hashAlgo: 'md5',
     apiUrl: `${BASE}/2checkout/api/rpc/6.0/`,
     bindIp: false,
+    defaultValidityTime: 30,
+    maxValidityTime: 300,
+    sendCustomerEmail: false,
     ...overrides,
   };
 }
