@@ -7,9 +7,10 @@
  * What differs from the guide, because no image registry is reachable here: the base images
  * are built locally (base-images.sh) and passed as build arguments, containers use the host's
  * network (on random ports) instead of published ports, compose runs with compose.test.yaml
- * over compose.yaml, and the machine's PostgreSQL (in a fresh schema) stands in for the
+ * over compose.yaml, and the machine's PostgreSQL (in a fresh database) stands in for the
  * postgres container. Needs a running Docker engine, docker compose (or docker-compose) and
- * PostgreSQL at 127.0.0.1:5432 (database `test`).
+ * PostgreSQL at 127.0.0.1:5432 (database `test`). One run at a time per Docker engine: the
+ * container and volume carry the guide's names.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { sandboxEnv } from '@handoff/sandbox';
 import { startSandboxServer } from '@handoff/sandbox/node';
 
@@ -70,6 +72,16 @@ function sh(command: string, options: { cwd?: string; env?: Record<string, strin
 function guideCommand(command: string, adapt: (command: string) => string = (c) => c): string {
   if (!guide.includes(command)) fail(`docs/operations.md no longer shows: ${command}`);
   return adapt(command);
+}
+
+async function postgres(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
 
 function freePort(): Promise<number> {
@@ -306,7 +318,12 @@ try {
     .replace('server handoff-2:8787;', `server 127.0.0.1:${port2};`)
     .replace('listen 80;', `listen 127.0.0.1:${proxyPort};`);
   writeFileSync(join(work, 'nginx.conf'), nginxConf);
-  const schema = `handoff_container_${randomBytes(4).toString('hex')}`;
+  // A database of its own: Kysely's migrator reads the catalogue of the whole database, which
+  // fails while other test runs drop their schemas in the shared one.
+  const adminUrl = process.env.HANDOFF_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const database = `handoff_container_${randomBytes(4).toString('hex')}`;
+  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${database}` }).toString();
+  await postgres(adminUrl, `CREATE DATABASE "${database}"`);
   const project = `handoff-test-${randomBytes(3).toString('hex')}`;
   const composeEnv = {
     ...providers,
@@ -314,9 +331,8 @@ try {
     HANDOFF_TEST_NODE_IMAGE: images.NODE_IMAGE!,
     HANDOFF_TEST_NGINX_IMAGE: images.NGINX_IMAGE!,
     HANDOFF_TEST_NGINX_CONF: join(work, 'nginx.conf'),
-    HANDOFF_TEST_DATABASE_URL:
-      process.env.HANDOFF_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    HANDOFF_TEST_PG_SCHEMA: schema,
+    HANDOFF_TEST_DATABASE_URL: databaseUrl,
+    HANDOFF_TEST_PG_SCHEMA: 'handoff',
     HANDOFF_TEST_PORT_1: String(port1),
     HANDOFF_TEST_PORT_2: String(port2),
     HANDOFF_TEST_METRICS_PORT_1: String(metrics1),
@@ -384,11 +400,13 @@ try {
     );
   } finally {
     await check('docker compose down', async () => {
-      await sh(guideCommand('docker compose down', inCompose), { env: composeEnv });
+      // With its volumes: the test keeps nothing.
+      await sh(
+        guideCommand('docker compose down', (c) => `${inCompose(c)} --volumes`),
+        { env: composeEnv },
+      );
     });
-    await sh(
-      `psql "${composeEnv.HANDOFF_TEST_DATABASE_URL}" -qc 'DROP SCHEMA IF EXISTS "${schema}" CASCADE' >/dev/null 2>&1 || true`,
-    );
+    await postgres(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   }
 } finally {
   await sh('docker rm -f handoff >/dev/null 2>&1; docker volume rm handoff-data >/dev/null 2>&1; true');
