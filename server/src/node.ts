@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import packageJson from '../package.json' with { type: 'json' };
 import { createHandoff } from './app.ts';
 import { environmentSecrets } from './connections/environment.ts';
 import { storedConnectionProblems } from './connections/service.ts';
@@ -10,7 +9,7 @@ import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { metricsResponse } from './observability/routes.ts';
-import { configuredProviders, logStartupSummary } from './observability/startup-summary.ts';
+import { configuredProviders, logStartupSummary, serverVersion } from './observability/startup-summary.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 
@@ -104,7 +103,7 @@ export async function startServer(
   const url = urlOf(address);
   const metricsUrl = metricsListener ? urlOf(metricsListener[1]) : undefined;
   logStartupSummary(logger, {
-    version: packageJson.version,
+    version: serverVersion(),
     url,
     database: config.database.kind,
     providers,

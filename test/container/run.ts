@@ -203,7 +203,11 @@ try {
       const startLine = logs.split('\n').find((l) => l.includes('"msg":"listening"'));
       if (!startLine) fail(`no start-up line in:\n${logs}`);
       const summary = JSON.parse(startLine) as Record<string, unknown>;
-      if (summary.database !== 'sqlite' || JSON.stringify(summary.providers) !== '{"default":["okepay"]}')
+      if (
+        summary.database !== 'sqlite' ||
+        JSON.stringify(summary.providers) !== '{"default":["okepay"]}' ||
+        !/^\d+\.\d+\.\d+/.test(String(summary.version))
+      )
         fail(`start-up line: ${startLine}`);
       const user = (await sh('docker exec handoff id -un')).trim();
       if (user !== 'node') fail(`runs as ${user}, not as the unprivileged user node`);

@@ -1,4 +1,4 @@
-import { Migrator, sql, SqliteAdapter, type Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { migrationProvider, type SqlDialect } from '../store/migrations.ts';
 import type { Database } from '../store/schema.ts';
 import type { Store } from '../store/types.ts';
@@ -28,16 +28,25 @@ export function readinessCheck(store: Store): () => Promise<Readiness> {
 }
 
 async function pendingMigrations(db: Kysely<Database>, dialect: SqlDialect): Promise<string[]> {
-  // The same migration table `migrate` uses: the one in the current schema.
-  let migrationTableSchema: string | undefined;
+  // The migration table `migrate` uses (the one in the current schema), read directly: Kysely's
+  // Migrator would read the catalogue of the whole database first, which fails spuriously while
+  // another schema of the database is being dropped.
+  let table = sql.table('kysely_migration');
   if (dialect === 'postgres') {
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-    migrationTableSchema = rows[0]?.schema ?? undefined;
-    if (migrationTableSchema === undefined) throw new Error('no schema');
-  } else {
-    await sql`select 1`.execute(db);
+    const schema = rows[0]?.schema;
+    if (schema === null || schema === undefined) throw new Error('no schema');
+    table = sql.table(`${schema}.kysely_migration`);
   }
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
-  const migrations = await migrator.getMigrations();
-  return migrations.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  let applied: Set<string>;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    applied = new Set(rows.map((row) => row.name));
+  } catch {
+    // A database that answers but was never migrated has no such table.
+    await sql`select 1`.execute(db);
+    applied = new Set();
+  }
+  const known = Object.keys(await migrationProvider(dialect).getMigrations());
+  return known.filter((name) => !applied.has(name)).sort();
 }

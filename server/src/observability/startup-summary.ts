@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { HandoffConfig } from '../config.ts';
 import { DEFAULT_ACCOUNT_ID } from '../context.ts';
 import type { Logger } from '../logger.ts';
@@ -35,6 +36,29 @@ export async function configuredProviders(
   return Object.fromEntries(
     [...byAccount.keys()].sort().map((accountId) => [accountId, [...byAccount.get(accountId)!].sort()]),
   );
+}
+
+/**
+ * The version of @handoff/server: from the nearest package.json of that name above this module,
+ * which holds from the sources, the compiled library and the bundled command alike.
+ */
+export function serverVersion(moduleUrl: string = import.meta.url): string {
+  let directory = new URL('.', moduleUrl);
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL('package.json', directory), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === '@handoff/server' && typeof manifest.version === 'string')
+        return manifest.version;
+    } catch {
+      // No readable package.json here: look further up.
+    }
+    const parent = new URL('..', directory);
+    if (parent.href === directory.href) return 'unknown';
+    directory = parent;
+  }
 }
 
 export interface StartupSummary {

@@ -167,7 +167,14 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     }
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  let outcome = await migrator.migrateToLatest();
+  // Kysely looks for its tables in the catalogue of the whole database; another schema dropped
+  // during that read (another app's, a test run's) fails it with "schema … does not exist".
+  // Nothing was migrated then, so reading again is safe.
+  for (let attempt = 1; attempt < 5 && droppedMeanwhile(outcome.error, migrationTableSchema); attempt++) {
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results = [] } = outcome;
   const failed = results.find((r) => r.status === 'Error');
   if (error !== undefined) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -176,6 +183,16 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     });
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's invalid_schema_name, about a schema other than the one we work in. */
+function droppedMeanwhile(error: unknown, ownSchema: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '3F000' &&
+    typeof message === 'string' &&
+    (ownSchema === undefined || !message.includes(`"${ownSchema}"`))
+  );
 }
 
 export { StoreConflictError } from './types.ts';
