@@ -1,3 +1,4 @@
+import type { ProviderName } from '@handoff/core';
 import { z } from 'zod';
 import { ConfigError } from './config-error.ts';
 import { withSecretFiles } from './config/secret-files.ts';
@@ -73,6 +74,11 @@ export type { TwoCheckoutConnection as TwoCheckoutConfig } from './providers/two
 export type { PaybisConnection as PaybisConfig } from './providers/paybis/connection.ts';
 
 export interface HandoffConfig {
+  /**
+   * The default account's connections from the environment, by provider id (every provider of the
+   * registry). `okepay`, `twocheckout` and `paybis` below are the same objects, typed.
+   */
+  connections: Partial<Record<ProviderName, object>>;
   /** The default account's connections, from the environment (null: not configured there). */
   okepay: OkePayConnection | null;
   twocheckout: TwoCheckoutConnection | null;
@@ -174,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
+    connections,
     okepay: (connections.okepay as OkePayConnection | undefined) ?? null,
     twocheckout: (connections['2checkout'] as TwoCheckoutConnection | undefined) ?? null,
     paybis: (connections.paybis as PaybisConnection | undefined) ?? null,

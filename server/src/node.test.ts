@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { silentLogger } from './logger.ts';
+import { providerNamed, setConnection } from './connections/service.ts';
+import { createLogger, silentLogger } from './logger.ts';
 import { startServer, type RunningServer } from './node.ts';
 import { openStore } from './store/index.ts';
 
@@ -53,5 +55,37 @@ describe('startServer', () => {
     await server.close();
     expect(await store.accounts.get('default')).not.toBeNull();
     await store.close();
+  });
+
+  it('says at start, naming the variable, when stored connections cannot be read, and serves on', async () => {
+    const store = await openStore({ kind: 'sqlite', path: ':memory:' });
+    const key = randomBytes(32).toString('base64');
+    await setConnection(
+      {
+        store: store.connections,
+        keyring: loadConfig({ HANDOFF_ENCRYPTION_KEY: key }).encryption,
+        environment: {},
+      },
+      'default',
+      providerNamed('okepay'),
+      { instance: 'shop', secret: 'stored-okepay-secret' },
+    );
+    const lines: string[] = [];
+    const server = await startServer(
+      { ...loadConfig({ HANDOFF_LOG_LEVEL: 'error' }), port: 0 },
+      { store, logger: createLogger({ level: 'error', write: (line) => lines.push(line) }) },
+    );
+    servers.push(server);
+    try {
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        level: 'error',
+        problem: expect.stringMatching(/^HANDOFF_ENCRYPTION_KEY is not set, but 1 provider connection/),
+      });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+      await store.close();
+    }
   });
 });

@@ -161,11 +161,7 @@ export function loadKeyring(env: Record<string, string | undefined>, problems: s
 
 /** The default account's connections from the environment, by provider id. */
 export function environmentConnectionsOf(config: HandoffConfig): Partial<Record<ProviderName, object>> {
-  return {
-    ...(config.okepay ? { okepay: config.okepay } : {}),
-    ...(config.twocheckout ? { '2checkout': config.twocheckout } : {}),
-    ...(config.paybis ? { paybis: config.paybis } : {}),
-  };
+  return config.connections;
 }
 
 /** The environment's provider secrets, which the logger redacts from the start. */

@@ -4,7 +4,13 @@ import { ApiError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ClientOptions, ProviderDefinition } from '../providers/provider.ts';
 import type { ProviderConnections, StoredConnection } from '../store/types.ts';
-import { EncryptionKeyError, decryptSecret, type Keyring } from './encryption.ts';
+import {
+  ENCRYPTION_KEY_VARIABLE,
+  EncryptionKeyError,
+  PREVIOUS_KEYS_VARIABLE,
+  decryptSecret,
+  type Keyring,
+} from './encryption.ts';
 
 /** A connection ready for use: its fields (secrets in clear, in memory only) and its client. */
 export interface ResolvedConnection<Connection extends object = object, Client = unknown> {
@@ -140,9 +146,10 @@ export function createConnectionResolver(options: ConnectionResolverOptions): Co
           reported.add(version);
           logger.error('provider connection unusable', { accountId, provider: provider.id, reason });
         }
+        // The customer's browser reads this: the variable to check, not which account or key (those are logged).
         throw new ProviderNotConfiguredError(
           err instanceof EncryptionKeyError
-            ? `${provider.displayName} cannot be used for this account: ${reason}.`
+            ? `${provider.displayName} cannot be used for this account: its stored secrets cannot be read with the configured keys (${ENCRYPTION_KEY_VARIABLE}, ${PREVIOUS_KEYS_VARIABLE}).`
             : `${provider.displayName} cannot be used for this account: its stored connection is not usable.`,
         );
       }

@@ -4,15 +4,9 @@ import { DEFAULT_ACCOUNT_ID } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderConnections } from '../store/types.ts';
 
-/** Provider ids as the API and the metrics name them. */
-export type ProviderId = 'okepay' | '2checkout' | 'paybis';
-
 /** The providers the environment configures, which belong to the default account. */
-export function environmentProviders(config: HandoffConfig): Record<string, ProviderId[]> {
-  const providers: ProviderId[] = [];
-  if (config.okepay) providers.push('okepay');
-  if (config.twocheckout) providers.push('2checkout');
-  if (config.paybis) providers.push('paybis');
+export function environmentProviders(config: Pick<HandoffConfig, 'connections'>): Record<string, string[]> {
+  const providers = Object.keys(config.connections);
   return providers.length > 0 ? { [DEFAULT_ACCOUNT_ID]: providers } : {};
 }
 
