@@ -10,6 +10,10 @@ import { storableTextRule } from './http/text-rules.ts';
 import { guardedSecrets, redactSecrets } from './providers/redaction.ts';
 import { storageUnavailable } from './store/unavailable.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { readinessCheck, type Readiness } from './observability/readiness.ts';
+import { requestLog } from './observability/request-log.ts';
+import { registerOperationsRoutes } from './observability/routes.ts';
 import type { Store } from './store/types.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -31,6 +35,10 @@ export interface HandoffOptions {
   /** Outbound HTTP to the providers; defaults to the global fetch. */
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Where requests and provider calls are counted; default: a registry of this app's own. */
+  metrics?: Metrics;
+  /** `GET /readyz`; default: the store's database answers and is migrated. */
+  readiness?: () => Promise<Readiness>;
 }
 
 /** Request bodies are small JSON documents; anything larger is refused before it is read. */
@@ -59,6 +67,7 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     });
   const outbound = options.fetch ?? ((input, init) => fetch(input, init));
   const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
   const deps: Deps = {
     config,
     store: options.store,
@@ -66,11 +75,12 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     fetch: outbound,
     now,
     identify: options.identify,
+    metrics,
     connections: createConnectionResolver({
       store: options.store.connections,
       keyring: config.encryption,
       logger,
-      clientOptions: { fetch: outbound, timeoutMs: config.providerTimeoutMs, now },
+      clientOptions: { fetch: outbound, timeoutMs: config.providerTimeoutMs, now, metrics },
       environment: environmentConnectionsOf(config),
       providers: PROVIDERS,
     }),
@@ -86,10 +96,7 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.use('*', async (c, next) => {
-    c.set('requestId', crypto.randomUUID());
-    await next();
-  });
+  app.use('*', requestLog(deps));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false, xFrameOptions: 'DENY' }));
   app.use('*', securityHeaders());
   app.use('/v1/*', corsRules(config.corsOrigins));
@@ -100,6 +107,11 @@ export function createHandoff(options: HandoffOptions): OpenAPIHono<AppEnv> {
   app.use('*', storableTextRule());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  registerOperationsRoutes(app, {
+    readiness: options.readiness ?? readinessCheck(options.store),
+    metrics: deps.metrics,
+    metricsToken: config.metrics.token,
+  });
 
   registerAuthRoutes(app, deps);
   registerCustomerSessionRoutes(app, deps);

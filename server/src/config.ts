@@ -1,6 +1,7 @@
 import type { ProviderName } from '@handoff/core';
 import { z } from 'zod';
 import { ConfigError } from './config-error.ts';
+import { withSecretFiles } from './config/secret-files.ts';
 import { environmentConnections, loadKeyring } from './connections/environment.ts';
 import type { Keyring } from './connections/encryption.ts';
 import type { OkePayConnection } from './providers/okepay/connection.ts';
@@ -37,12 +38,24 @@ const bool = z
 const positiveInt = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
+/** A port, 0 for any free one; unset or empty: none. */
+const optionalPort = optionalString
+  .transform((s) => (s === undefined ? undefined : Number(s)))
+  .pipe(z.number({ error: 'must be a port number' }).int().min(0).max(65535).optional());
+
 const EnvSchema = z.object({
   HANDOFF_WEBHOOK_TOKEN: optionalString,
 
   // Empty must not reach SQLite (an anonymous temporary database) or the listener (every interface).
   HANDOFF_DB: stringOr('./handoff.db'),
   DATABASE_URL: optionalString,
+  HANDOFF_PG_SCHEMA: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier (letters, digits, _)')
+      .optional(),
+  ),
+  HANDOFF_PG_POOL_SIZE: positiveInt(10, 1000),
 
   HANDOFF_HOST: stringOr('127.0.0.1'),
   PORT: positiveInt(8787, 65535),
@@ -54,6 +67,11 @@ const EnvSchema = z.object({
   HANDOFF_QUOTA_CUSTOMER_PER_MINUTE: positiveInt(20, 1_000_000),
   HANDOFF_QUOTA_ACCOUNT_PER_MINUTE: positiveInt(600, 1_000_000),
   HANDOFF_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  HANDOFF_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 300_000),
+
+  HANDOFF_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HANDOFF_METRICS_PORT: optionalPort,
+  HANDOFF_METRICS_HOST: stringOr('127.0.0.1'),
 });
 
 export type { OkePayConnection as OkePayConfig } from './providers/okepay/connection.ts';
@@ -77,7 +95,15 @@ export interface HandoffConfig {
    * next to the tokens stored per connection; null: none.
    */
   webhookToken: string | null;
-  database: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  database:
+    | { kind: 'sqlite'; path: string }
+    | {
+        kind: 'postgres';
+        url: string;
+        /** Schema to work in (created if missing); default: the server's search_path. */
+        schema?: string;
+        maxConnections: number;
+      };
   host: string;
   port: number;
   /** Origins allowed to call the customer routes from a browser; empty: same origin only. */
@@ -93,6 +119,13 @@ export interface HandoffConfig {
    */
   mintingQuota: { perCustomerPerMinute: number; perAccountPerMinute: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How long requests in flight may take to finish after SIGTERM before they are cut. */
+  shutdownTimeoutMs: number;
+  /**
+   * `GET /metrics`: on the main port only with `token` as bearer; on `port` (bound to `host`)
+   * without one. Neither set: no metrics endpoint.
+   */
+  metrics: { token: string | null; port: number | null; host: string };
 }
 
 /**
@@ -117,16 +150,29 @@ function browserOrigin(value: string): string | null {
   return onlyOrigin ? url.origin : null;
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
+type Env = z.infer<typeof EnvSchema>;
 
-  const connections = environmentConnections(env, problems);
-  const encryption = loadKeyring(env, problems);
+/**
+ * Each variable on its own, so that a wrong type in one does not hide a half-configured provider
+ * or an unreadable file elsewhere: every problem is reported together.
+ */
+function parseEnv(env: Record<string, string | undefined>, problems: string[]): Env {
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(EnvSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(env[name]);
+    if (result.success) values[name] = result.data;
+    else problems.push(...result.error.issues.map((issue) => `${name}: ${issue.message}`));
+  }
+  return values as Env;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): HandoffConfig {
+  const problems: string[] = [];
+  const resolved = withSecretFiles(env, problems);
+  const e = parseEnv(resolved, problems);
+
+  const connections = environmentConnections(resolved, problems);
+  const encryption = loadKeyring(resolved, problems);
 
   const webhookToken = e.HANDOFF_WEBHOOK_TOKEN ?? null;
   if (webhookToken !== null && !WEBHOOK_TOKEN_SHAPE.test(webhookToken)) {
@@ -149,6 +195,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  if (e.HANDOFF_PG_SCHEMA !== undefined && e.DATABASE_URL === undefined) {
+    problems.push('HANDOFF_PG_SCHEMA: applies to PostgreSQL only; set DATABASE_URL too (or unset it)');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -159,7 +209,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryption,
     webhookToken,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL }
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          ...(e.HANDOFF_PG_SCHEMA !== undefined ? { schema: e.HANDOFF_PG_SCHEMA } : {}),
+          maxConnections: e.HANDOFF_PG_POOL_SIZE,
+        }
       : { kind: 'sqlite', path: e.HANDOFF_DB },
     host: e.HANDOFF_HOST,
     port: e.PORT,
@@ -173,6 +228,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAccountPerMinute: e.HANDOFF_QUOTA_ACCOUNT_PER_MINUTE,
     },
     logLevel: e.HANDOFF_LOG_LEVEL,
+    shutdownTimeoutMs: e.HANDOFF_SHUTDOWN_TIMEOUT_MS,
+    metrics: {
+      token: e.HANDOFF_METRICS_TOKEN ?? null,
+      port: e.HANDOFF_METRICS_PORT ?? null,
+      host: e.HANDOFF_METRICS_HOST,
+    },
   };
 }
 export { readPem } from './connections/environment.ts';

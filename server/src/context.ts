@@ -1,6 +1,7 @@
 import type { HandoffConfig } from './config.ts';
 import type { ConnectionResolver } from './connections/resolver.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './observability/metrics.ts';
 import type { Customer, Store } from './store/types.ts';
 import type { CustomerIdentity } from '@handoff/core';
 
@@ -24,6 +25,7 @@ export interface Deps {
   fetch: typeof fetch;
   now: () => Date;
   identify: IdentifyCustomer | undefined;
+  metrics: Metrics;
   /** The provider connection of an account (stored, or the environment's for the default account). */
   connections: ConnectionResolver;
 }

@@ -8,6 +8,9 @@ import type { IdentifyCustomer } from './context.ts';
 import { answerClientErrorsAsJson } from './http/client-errors.ts';
 import { createNodeFetch } from './http/node-fetch.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { metricsResponse } from './observability/routes.ts';
+import { configuredProviders, logStartupSummary, serverVersion } from './observability/startup-summary.ts';
 import { openStore } from './store/index.ts';
 import type { Store } from './store/types.ts';
 
@@ -18,13 +21,20 @@ export interface StartServerOptions {
   logger?: Logger;
   /** Outbound HTTP to the providers; default: keep-alive `node:http` (see `createNodeFetch`). */
   fetch?: typeof fetch;
+  /** Where to count; default: a registry of this server's own, with Node's process metrics. */
+  metrics?: Metrics;
 }
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8787` (the real port when `config.port` was 0). */
   url: string;
   port: number;
-  /** Stops accepting connections, lets requests in flight finish, then closes the store it opened. */
+  /** The separate metrics listener's base URL, when `config.metrics.port` is set. */
+  metricsUrl?: string;
+  /**
+   * Stops accepting connections, lets requests in flight finish (for `config.shutdownTimeoutMs`
+   * at most, then cuts them), then closes the store it opened.
+   */
   close(): Promise<void>;
 }
 
@@ -56,32 +66,50 @@ export async function startServer(
     if (ownStore) await store.close();
     throw err;
   }
+  const metrics = options.metrics ?? createMetrics({ process: true });
   const app = createHandoff({
     config,
     store,
     logger,
+    metrics,
     ...(options.identify ? { identify: options.identify } : {}),
     fetch: options.fetch ?? createNodeFetch(),
   });
 
   let server: ServerType;
   let address: AddressInfo;
+  let metricsListener: [ServerType, AddressInfo] | null = null;
+  let providers: Record<string, string[]>;
   try {
-    [server, address] = await new Promise<[ServerType, AddressInfo]>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) =>
-        resolve([s, info]),
-      );
-      s.once('error', reject);
-      answerClientErrorsAsJson(s);
-    });
+    providers = await configuredProviders(config, store.connections);
+    [server, address] = await listen(app.fetch, config.port, config.host);
+    if (config.metrics.port !== null) {
+      metricsListener = await listen(
+        (request) =>
+          new URL(request.url).pathname === '/metrics'
+            ? metricsResponse(metrics)
+            : Response.json({ error: { code: 'not_found', message: 'No such route.' } }, { status: 404 }),
+        config.metrics.port,
+        config.metrics.host,
+      ).catch(async (err: unknown) => {
+        await closeListener(server, 0);
+        throw err;
+      });
+    }
   } catch (err) {
     if (ownStore) await store.close();
     throw err;
   }
 
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info('listening', { url, database: config.database.kind });
+  const url = urlOf(address);
+  const metricsUrl = metricsListener ? urlOf(metricsListener[1]) : undefined;
+  logStartupSummary(logger, {
+    version: serverVersion(),
+    url,
+    database: config.database.kind,
+    providers,
+    ...(metricsUrl !== undefined ? { metricsUrl: `${metricsUrl}/metrics` } : {}),
+  });
 
   // Expired sessions are useless but would pile up; sweep them hourly (a day after expiry, so
   // a recent 401 can still be told apart from an unknown token while investigating).
@@ -102,13 +130,63 @@ export async function startServer(
   return {
     url,
     port: address.port,
+    ...(metricsUrl !== undefined ? { metricsUrl } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
-        await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+        const drained = await closeListener(server, config.shutdownTimeoutMs);
+        if (metricsListener) await closeListener(metricsListener[0], 0);
+        // Only now: every request that was let finish has written what it had to.
         if (ownStore) await store.close();
+        if (drained) logger.info('stopped: requests drained, database closed');
+        else
+          logger.warn('stopped: requests still running were cut after the shutdown timeout', {
+            timeoutMs: config.shutdownTimeoutMs,
+          });
       })();
       return closing;
     },
   };
+}
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+): Promise<[ServerType, AddressInfo]> {
+  return new Promise((resolve, reject) => {
+    const s = serve({ fetch, port, hostname }, (info) => resolve([s, info]));
+    s.once('error', reject);
+    answerClientErrorsAsJson(s);
+  });
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * Stops accepting connections and waits for the requests in flight (idle keep-alive connections
+ * close at once); after `timeoutMs` the remaining connections are cut. Resolves to whether every
+ * request finished on its own.
+ */
+function closeListener(server: ServerType, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let drained = true;
+    const timer = setTimeout(() => {
+      drained = false;
+      if ('closeAllConnections' in server) server.closeAllConnections();
+    }, timeoutMs);
+    // A keep-alive connection whose request finishes after close() began would otherwise stay
+    // open until its idle timeout: close such connections as they become idle.
+    const idle = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }, 50);
+    server.close(() => {
+      clearTimeout(timer);
+      clearInterval(idle);
+      resolve(drained);
+    });
+  });
 }

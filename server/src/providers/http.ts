@@ -1,11 +1,14 @@
 import { ProviderError, ProviderTimeoutError } from '../errors.ts';
 import { ExchangeTimeoutError, textExchangeOf } from '../http/node-fetch.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 export interface ProviderHttpOptions {
   /** Display name used in error messages: `OkePay`, `2Checkout`, `Paybis`. */
   provider: string;
   fetch: typeof fetch;
   timeoutMs: number;
+  /** Where the call's outcome and duration are counted. */
+  metrics?: Metrics | undefined;
 }
 
 /** A provider call: always a small text body with fixed headers. */
@@ -25,6 +28,29 @@ export interface ProviderRequestInit {
  * embedding app's own) is called as it is.
  */
 export async function providerRequest(
+  options: ProviderHttpOptions,
+  url: string,
+  init: ProviderRequestInit,
+): Promise<{ status: number; text: string }> {
+  const { metrics } = options;
+  if (metrics === undefined) return exchangeWithProvider(options, url, init);
+  const started = performance.now();
+  let outcome = 'error';
+  try {
+    const answer = await exchangeWithProvider(options, url, init);
+    if (answer.status >= 200 && answer.status < 300) outcome = 'ok';
+    return answer;
+  } catch (err) {
+    if (err instanceof ProviderTimeoutError) outcome = 'timeout';
+    throw err;
+  } finally {
+    const labels = { provider: options.provider, outcome };
+    metrics.providerCalls.inc(labels);
+    metrics.providerCallDuration.observe(labels, (performance.now() - started) / 1000);
+  }
+}
+
+async function exchangeWithProvider(
   { provider, fetch, timeoutMs }: ProviderHttpOptions,
   url: string,
   init: ProviderRequestInit,

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ProviderName } from '@handoff/core';
 import type { z } from 'zod';
 import type { AppEnv, Deps } from '../context.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 /** How an environment variable's text becomes a connection field. */
 export type VariableKind = 'string' | 'boolean' | 'integer' | 'list' | 'pem';
@@ -18,6 +19,8 @@ export interface ClientOptions {
   fetch: typeof fetch;
   timeoutMs: number;
   now: () => Date;
+  /** Counts each provider call (outcome, duration). */
+  metrics?: Metrics;
 }
 
 /**

@@ -180,10 +180,10 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
     allowUnorderedMigrations: true,
   });
   let outcome = await migrator.migrateToLatest();
-  // Kysely's table introspection checks the privileges of every schema in the database; one that
-  // another client drops meanwhile fails that check with invalid_schema_name. Nothing was applied
-  // then, so looking again is safe.
-  for (let attempt = 1; attempt < 5 && isDroppedSchemaRace(outcome.error); attempt++) {
+  // Kysely looks for its tables in the catalogue of the whole database; another schema dropped
+  // during that read (another app's, a test run's) fails it with "schema … does not exist".
+  // Nothing was migrated then, so reading again is safe.
+  for (let attempt = 1; attempt < 5 && droppedMeanwhile(outcome.error, migrationTableSchema); attempt++) {
     outcome = await migrator.migrateToLatest();
   }
   const { error, results = [] } = outcome;
@@ -197,8 +197,14 @@ export async function migrate(db: Kysely<Database>, dialect: SqlDialect): Promis
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-function isDroppedSchemaRace(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '3F000';
+/** PostgreSQL's invalid_schema_name, about a schema other than the one we work in. */
+function droppedMeanwhile(error: unknown, ownSchema: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '3F000' &&
+    typeof message === 'string' &&
+    (ownSchema === undefined || !message.includes(`"${ownSchema}"`))
+  );
 }
 
 export { StoreConflictError } from './types.ts';

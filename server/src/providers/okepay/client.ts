@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { OkePayConfig } from '../../config.ts';
 import { ProviderError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import { parseProviderJson, providerRequest } from '../http.ts';
 import { httpBuildQuery, type PhpQueryValue } from '../php-query.ts';
 
@@ -22,6 +23,8 @@ export interface OkePayClientOptions {
   fetch: typeof fetch;
   timeoutMs: number;
   now?: () => Date;
+  /** Counts each provider call (outcome, duration). */
+  metrics?: Metrics;
 }
 
 export interface OkePayLoginLink {
@@ -115,7 +118,12 @@ export function createOkePayClient(config: OkePayConfig, options: OkePayClientOp
   const endpoint = new URL(`${config.apiBase.replace(/\/+$/, '')}/v1.0/AuthToken/`);
   endpoint.searchParams.set('instance', config.instance);
   const now = options.now ?? (() => new Date());
-  const http = { provider: PROVIDER, fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const http = {
+    provider: PROVIDER,
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    metrics: options.metrics,
+  };
 
   return {
     async createLoginLink(contactId) {

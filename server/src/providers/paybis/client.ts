@@ -9,6 +9,7 @@ import {
 import { ConfigError } from '../../config-error.ts';
 import type { PaybisConfig } from '../../config.ts';
 import { ProviderError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import { parseProviderJson, providerRequest } from '../http.ts';
 
 const PROVIDER = 'Paybis';
@@ -146,11 +147,16 @@ function providerMessage(status: number, json: unknown): string {
  */
 export function createPaybisClient(
   config: Pick<PaybisConfig, 'apiKey' | 'privateKeyPem' | 'apiUrl'>,
-  options: { fetch: typeof fetch; timeoutMs: number },
+  options: { fetch: typeof fetch; timeoutMs: number; metrics?: Metrics },
 ): PaybisClient {
   const privateKey = assertRsaPrivateKey(config.privateKeyPem);
   const endpoint = `${config.apiUrl.replace(/\/+$/, '')}/v2/request`;
-  const http = { provider: PROVIDER, fetch: options.fetch, timeoutMs: options.timeoutMs };
+  const http = {
+    provider: PROVIDER,
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    metrics: options.metrics,
+  };
 
   return {
     async createRequest(request) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { TwoCheckoutAccessPage } from '@handoff/core';
 import type { TwoCheckoutConfig } from '../../config.ts';
 import { ProviderError, ProviderTimeoutError } from '../../errors.ts';
+import type { Metrics } from '../../observability/metrics.ts';
 import { parseProviderJson, providerRequest } from '../http.ts';
 
 const PROVIDER = '2Checkout';
@@ -31,6 +32,8 @@ export interface TwoCheckoutClientOptions {
   fetch: typeof fetch;
   timeoutMs: number;
   now?: () => Date;
+  /** Counts each provider call (outcome, duration). */
+  metrics?: Metrics;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in GMT, the format `login` signs. */
@@ -113,7 +116,7 @@ interface CachedSession {
  */
 export function createTwoCheckoutClient(
   config: Pick<TwoCheckoutConfig, 'merchantCode' | 'secretKey' | 'hashAlgo' | 'apiUrl'>,
-  { fetch, timeoutMs, now = () => new Date() }: TwoCheckoutClientOptions,
+  { fetch, timeoutMs, now = () => new Date(), metrics }: TwoCheckoutClientOptions,
 ): TwoCheckoutClient {
   let nextId = 1;
   let session: CachedSession | null = null;
@@ -140,7 +143,7 @@ export function createTwoCheckoutClient(
 
   async function call(method: string, params: unknown[], deadline: number): Promise<unknown> {
     const id = nextId++;
-    const options = { provider: PROVIDER, fetch, timeoutMs: left(deadline) };
+    const options = { provider: PROVIDER, fetch, timeoutMs: left(deadline), metrics };
     let answer: { status: number; text: string };
     try {
       answer = await providerRequest(options, config.apiUrl, {
