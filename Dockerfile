@@ -26,7 +26,7 @@ RUN npm ci --workspace @handoff/server --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3 esbuild
 COPY packages/core/src packages/core/src
 COPY server server
-RUN npm run build --workspace @handoff/server \
+RUN node server/build.js --command-only \
  && npm prune --omit=dev --workspace @handoff/server --no-audit --no-fund \
  && rm -rf node_modules/@handoff node_modules/.bin
 

@@ -37,16 +37,20 @@ const common = {
   alias: { '@handoff/core': path('../packages/core/src/index.ts') },
 };
 
+/** `--command-only`: just dist/handoff.js, for a runtime that needs only the command (the image). */
+const commandOnly = process.argv.includes('--command-only');
+
 rmSync(path('./dist'), { recursive: true, force: true });
 
-await build({
-  ...common,
-  entryPoints: { index: path('./src/index.ts'), node: path('./src/node.ts') },
-  outdir: path('./dist'),
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  external: INSTALLED.filter((name) => name !== '@handoff/core'),
-});
+if (!commandOnly)
+  await build({
+    ...common,
+    entryPoints: { index: path('./src/index.ts'), node: path('./src/node.ts') },
+    outdir: path('./dist'),
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    external: INSTALLED.filter((name) => name !== '@handoff/core'),
+  });
 
 await build({
   ...common,
@@ -61,5 +65,7 @@ await build({
   },
 });
 
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', path('./tsconfig.build.json')], { stdio: 'inherit' });
+if (!commandOnly) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', path('./tsconfig.build.json')], { stdio: 'inherit' });
+}
