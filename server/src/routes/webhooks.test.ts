@@ -240,6 +240,28 @@ forEachStore('webhooks', ({ open }) => {
       expect((await post('{}', JSON_TYPE)).status).toBe(415);
       expect((await post('x'.repeat(20_000))).status).toBe(413);
     });
+    it('refuses NUL in a signed form field with 400 before anything is stored', async () => {
+      const store = await open();
+      const app = appFor(store);
+      for (const fields of [
+        lcn('SUB-1', '2026-12-01 10:00:00', [['STATUS', 'act\u0000ive']]),
+        lcn('SUB-1', '2026-12-01 10:00:00').map(([k, v]): [string, string] =>
+          k === 'EMAIL' ? [k, 'ada\u0000@example.com'] : [k, v],
+        ),
+        lcn('SUB-1', '2026-12-01 10:00:00', [['NOTE\u0000', 'x']]),
+      ]) {
+        const res = await app.request(`/v1/webhooks/2checkout/${TOKEN}`, {
+          method: 'POST',
+          headers: FORM,
+          body: signedForm(fields),
+        });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: { code: 'bad_request' } });
+      }
+      expect(
+        (await store.customerDirectory.lookup('default', 'ada@example.com')).twocheckoutSubscriptions,
+      ).toEqual([]);
+    });
   });
 
   describe('OkePay', () => {
