@@ -6,6 +6,7 @@ import { silentLogger } from '../logger.ts';
 import { forEachStore } from '../store/test-stores.ts';
 import type { SqlStore } from '../store/index.ts';
 import { hmacHex, signedString } from '../webhooks/twocheckout.ts';
+import { WEBHOOK_TOKEN_FAILURE_LIMITS } from './webhooks.ts';
 
 const TOKEN = 'wh_0123456789abcdef0123456789abcdef';
 const NOW = new Date('2026-12-06T10:00:00Z');
@@ -115,6 +116,31 @@ forEachStore('webhooks', ({ open }) => {
       ).toEqual([]);
       const entries = await store.audit.list({ accountIds: ['default'], limit: 50 });
       expect(entries.filter((e) => e.action === 'webhook.receive')).toEqual([]);
+    });
+
+    it('limits unknown tokens per source (429 with Retry-After, nothing more audited); known tokens still pass', async () => {
+      const store = await open();
+      const app = appFor(store);
+      const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
+      const guess = (address: string, i: number) =>
+        app.request(
+          `/v1/webhooks/2checkout/wh_guess${String(i).padStart(30, '0')}`,
+          { method: 'POST', headers: FORM, body: 'A=1' },
+          from(address),
+        );
+      const auditRows = async () => (await store.db.selectFrom('audit_log').select('id').execute()).length;
+      for (let i = 0; i < WEBHOOK_TOKEN_FAILURE_LIMITS.limit; i++) {
+        expect((await guess('192.0.2.7', i)).status).toBe(404);
+      }
+      const audited = await auditRows();
+      const refused = await guess('192.0.2.7', 999);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+      expect(await auditRows()).toBe(audited);
+      // Another source is not held back, and a known token passes from this one.
+      expect((await guess('192.0.2.8', 0)).status).toBe(404);
+      expect((await app.request(`/v1/webhooks/2checkout/${TOKEN}`, {}, from('192.0.2.7'))).status).toBe(200);
     });
 
     it('has no endpoints without a configured token', async () => {

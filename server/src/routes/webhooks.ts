@@ -5,6 +5,8 @@ import { ErrorSchema } from '../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { consumeQuota } from '../limits/attempts.ts';
+import { sourceKey } from '../limits/source.ts';
 import type { DirectoryChange } from '../store/types.ts';
 import {
   agrees,
@@ -29,6 +31,13 @@ import {
   TwoCheckoutWebhookError,
   verifyTwoCheckoutNotification,
 } from '../webhooks/twocheckout.ts';
+
+/**
+ * Unknown webhook tokens allowed per source (IPv4 address or IPv6 /64) in a window: past it, the
+ * source's guesses are answered 429 without a look-up or an audit entry, so unauthenticated
+ * traffic cannot fill the audit log. Known tokens are never held back.
+ */
+export const WEBHOOK_TOKEN_FAILURE_LIMITS = { limit: 30, windowMs: 15 * 60 * 1000 } as const;
 
 /** What one verified delivery did: its audit detail and the answer the provider expects. */
 interface Outcome {
@@ -97,6 +106,20 @@ export function registerWebhookRoutes(
     const token = c.req.param('token') ?? '';
     const found = WEBHOOK_TOKEN_SHAPE.test(token) ? await resolveTarget(provider, token) : null;
     if (found === null) {
+      const ip = clientIp(c, deps.config.trustProxy);
+      if (ip !== null) {
+        const quota = await consumeQuota(
+          store.rateLimits,
+          `webhook-token:${sourceKey(ip)}`,
+          WEBHOOK_TOKEN_FAILURE_LIMITS,
+          () => deps.now().getTime(),
+        );
+        if (!quota.allowed) {
+          throw new ApiError(429, 'rate_limited', 'Too many requests with unknown tokens. Try again later.', {
+            headers: { 'Retry-After': String(quota.retryAfter) },
+          });
+        }
+      }
       await audit(c, provider, null, 'failure', 'unknown_token');
       // The same answer as any unknown route: nothing tells a prober the path exists.
       throw notFound('No such route.');
@@ -250,6 +273,10 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     404: { description: 'Unknown token', content: { 'application/json': { schema: ErrorSchema } } },
     413: { description: 'Body too large', content: { 'application/json': { schema: ErrorSchema } } },
+    429: {
+      description: 'Too many unknown tokens from this source; see Retry-After',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   };
   const received = {
     description: 'Recorded (or recognised as a retry)',
@@ -305,7 +332,7 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     tags: ['webhooks'],
     summary: "2Checkout's set-up check of a new LCN URL",
     request: { params: z.object({ token }) },
-    responses: { 200: { description: 'OK' }, 404: errors[404] },
+    responses: { 200: { description: 'OK' }, 404: errors[404], 429: errors[429] },
   });
   app.openAPIRegistry.registerPath({
     method: 'post',
