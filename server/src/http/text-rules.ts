@@ -26,11 +26,23 @@ function utf8Text(bytes: Uint8Array): string | null {
   }
 }
 
-function everyString(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return isStorableText(value);
-  if (depth > 64 || value === null || typeof value !== 'object') return true;
-  if (Array.isArray(value)) return value.every((item) => everyString(item, depth + 1));
-  return Object.entries(value).every(([key, item]) => isStorableText(key) && everyString(item, depth + 1));
+/** Every string in a parsed JSON value, keys too, at any depth (an explicit stack: no recursion limit to hide behind). */
+function everyString(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (!isStorableText(value)) return false;
+    } else if (Array.isArray(value)) {
+      pending.push(...(value as unknown[]));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (!isStorableText(key)) return false;
+        pending.push(item);
+      }
+    }
+  }
+  return true;
 }
 
 /**
