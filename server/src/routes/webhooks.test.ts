@@ -382,6 +382,24 @@ forEachStore('webhooks', ({ open }) => {
       expect((await store.customerDirectory.lookup('default', 'ada@example.com')).okepayContactId).toBe(7);
     });
 
+    it('keeps the URL token and the connection secrets out of error messages and audit details', async () => {
+      const store = await open();
+      const app = appFor(store, { env: { HANDOFF_OKEPAY_WEBHOOK_SIGNING_KEY: 'okepay-signing-key' } });
+      const body = `]${TOKEN}=1&okepay-signing-key]=2`;
+      const res = await app.request(`/v1/webhooks/okepay/${TOKEN}`, {
+        method: 'POST',
+        headers: {
+          ...FORM,
+          'x-webhook-signature': createHmac('sha256', 'okepay-signing-key').update(body).digest('hex'),
+        },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const text = JSON.stringify([await res.json(), await audits(store)]);
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain(TOKEN);
+    });
+
     it('refuses malformed bodies with 400', async () => {
       const app = appFor(await open());
       for (const [headers, body] of [

@@ -6,6 +6,9 @@ import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
 import { consumeQuota } from '../limits/attempts.ts';
+import { okepayProvider } from '../providers/okepay/index.ts';
+import { connectionSecrets, guardedSecrets, guardSecrets, redactSecrets } from '../providers/redaction.ts';
+import { twocheckoutProvider } from '../providers/twocheckout/index.ts';
 import { sourceKey } from '../limits/source.ts';
 import type { DirectoryChange } from '../store/types.ts';
 import {
@@ -71,6 +74,18 @@ function asApiError(err: unknown): unknown {
   return err;
 }
 
+/** The secret fields of the connection a webhook resolved to (Paybis's public key is not secret). */
+function targetSecrets(found: WebhookTarget): string[] {
+  switch (found.provider) {
+    case 'okepay':
+      return connectionSecrets(okepayProvider, found.okepay);
+    case '2checkout':
+      return connectionSecrets(twocheckoutProvider, found.twocheckout);
+    case 'paybis':
+      return [];
+  }
+}
+
 /**
  * `/v1/webhooks/{provider}/{token}`: each provider's notifications, verified as strictly as the
  * provider allows, written to the account's customer directory (event and changes in one
@@ -133,6 +148,8 @@ export function registerWebhookRoutes(
   ) {
     return async (c: Context<AppEnv>) => {
       const found = await target(c, provider);
+      // The URL token and the connection's secrets never reach an answer, a log line or the audit.
+      guardSecrets(c, [c.req.param('token'), ...targetSecrets(found)]);
       try {
         const raw = new Uint8Array(await c.req.arrayBuffer());
         const outcome = await ingest(c, found, raw);
@@ -142,7 +159,9 @@ export function registerWebhookRoutes(
       } catch (err) {
         const error = asApiError(err);
         const detail =
-          error instanceof ApiError ? `${error.code}: ${error.message}`.slice(0, 200) : 'internal';
+          error instanceof ApiError
+            ? redactSecrets(`${error.code}: ${error.message}`, guardedSecrets(c)).slice(0, 200)
+            : 'internal';
         await audit(c, provider, found.accountId, 'failure', detail);
         throw error;
       }
