@@ -133,6 +133,34 @@ forEachStore('POST /v1/customer-sessions with Idempotency-Key', ({ open, openPai
     expect(await refused.json()).toMatchObject({ error: { code: 'idempotency_key_unusable' } });
   });
 
+  it('never replays an answer made for another account, when the account comes from the primary membership', async () => {
+    const { store, app, user, token } = await setUp();
+    await store.accounts.create({ id: 'other', name: 'Other' });
+    await store.users.addMembership(user.userId, 'other', ['integration'], { primary: false });
+    const key = { 'idempotency-key': 'order-primary' };
+    const first = await postJson(app, '/v1/customer-sessions', { customer }, token, key);
+    expect(first.status).toBe(201);
+    // The user leaves the default account; the other one becomes primary.
+    await store.db
+      .deleteFrom('membership_roles')
+      .where('user_id', '=', user.userId)
+      .where('account_id', '=', 'default')
+      .execute();
+    await store.db
+      .deleteFrom('memberships')
+      .where('user_id', '=', user.userId)
+      .where('account_id', '=', 'default')
+      .execute();
+    await store.db
+      .updateTable('memberships')
+      .set({ is_primary: 1 })
+      .where('user_id', '=', user.userId)
+      .execute();
+    const again = await postJson(app, '/v1/customer-sessions', { customer }, token, key);
+    expect(again.status).toBe(422);
+    expect(await again.json()).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+  });
+
   it('holds across two instances, and concurrent requests make one session', async () => {
     const at = new Date('2030-01-01T00:00:00.000Z');
     const [storeA, storeB] = await openPair({ now: () => at });

@@ -184,7 +184,9 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
       const userId = principal.user.id;
       const keyHash = hashIdempotencyKey(idempotencyKey);
       const scope = String(userId);
-      const requestHash = requestFingerprint(body);
+      // The account the request resolved to is part of it: with `accountId` left out it is the
+      // primary membership's, which may change; an answer made for one account is never replayed for another.
+      const requestHash = requestFingerprint({ account: membership.account.id, body });
       const kept = await deps.store.idempotencyKeys.claim({
         userId,
         keyHash,
