@@ -302,6 +302,45 @@ describe('missing permissions', () => {
   });
 });
 
+describe('connections and webhook tokens across accounts', () => {
+  it("no admin reads, sets, rotates or removes another account's, nor learns whether it exists", async () => {
+    const w = await world(1);
+    await w.store.accounts.create({ id: 'other', name: 'Other merchant' });
+    const otherUser = await w.store.users.create({ email: 'other@example.com', createdBy: 'test' });
+    await w.store.users.addMembership(otherUser.id, 'other', ['admin']);
+    const otherKey = await w.store.apiKeys.create(otherUser.id);
+    const otherAdmin = await loginVia(w.request, '', { apiKey: otherKey.keyId, apiSecret: otherKey.secret });
+    const integration = await loginVia(
+      w.request,
+      '',
+      await seedIntegration(w.store, 'int@example.com', ['integration']),
+    );
+    for (const t of [otherAdmin, otherKey.secret, integration]) capture.token(t);
+    const before = await w.store.db.selectFrom('provider_connections').selectAll().execute();
+    const routes = (account: string): Array<[string, string, unknown]> => [
+      ['GET', `/v1/accounts/${account}/connections`, undefined],
+      ['GET', `/v1/accounts/${account}/connections/okepay`, undefined],
+      ['PUT', `/v1/accounts/${account}/connections/okepay`, { instance: 'x', secret: 'stolen-secret' }],
+      ['DELETE', `/v1/accounts/${account}/connections/okepay`, undefined],
+      ['POST', `/v1/accounts/${account}/connections/okepay/webhook-token`, {}],
+      ['POST', `/v1/accounts/${account}/connections/2checkout/webhook-token`, undefined],
+      ['GET', `/v1/accounts/${account}/webhooks`, undefined],
+    ];
+    for (const [index, [method, path, body]] of routes('default').entries()) {
+      const existing = await send(w, method, path, otherAdmin, body);
+      refused(existing, 403, `other admin ${method} ${path}`);
+      const [, ghostPath] = routes('ghost')[index]!;
+      const ghost = await send(w, method, ghostPath, otherAdmin, body);
+      refused(ghost, 403, `other admin ${method} ${ghostPath}`);
+      // The same answer for an account that exists and one that does not, but for its name.
+      expect(JSON.stringify(ghost.json).replaceAll('ghost', 'default')).toBe(JSON.stringify(existing.json));
+      refused(await send(w, method, path, integration, body), 403, `integration ${method} ${path}`);
+    }
+    expect(await w.store.db.selectFrom('provider_connections').selectAll().execute()).toEqual(before);
+    expect(await w.store.webhookEndpoints.list('default')).toEqual([]);
+  });
+});
+
 describe('brute-force login', () => {
   it('after the allowed failures a key is locked, even for the right secret', async () => {
     const w = await world(1);

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'conflict'
   | 'idempotency_key_in_progress'
+  | 'idempotency_key_unusable'
   | 'idempotency_key_reused'
   | 'provider_not_configured'
   | 'provider_error'

@@ -103,6 +103,17 @@ forEachStore('HTTP hygiene', ({ open }) => {
       await app.request('/v1/audit?accountId=%00', { headers: { authorization: `Bearer ${session}` } }),
       await app.request('/v1/%00'),
       await app.request('/v1/%E0%A4%A'),
+      // DELETE takes a JSON body too; forms are read as the webhook routes read them.
+      await app.request('/v1/accounts/default/connections/paybis', {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${session}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'x\u0000' }),
+      }),
+      await app.request('/v1/webhooks/2checkout/wh_0123456789abcdef0123456789abcdef', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'EMAIL=a%00%40b.c',
+      }),
     ];
     for (const [i, res] of refusals.entries()) {
       expect(res.status, String(i)).toBe(400);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openToken, sealToken, requestFingerprint } from '../auth/idempotency.ts';
 import { login, postJson, seedApiUser, testApp } from '../auth/test-identity.ts';
+import { loadConfig } from '../config.ts';
 import { openStore } from '../store/index.ts';
 import { forEachStore } from '../store/test-stores.ts';
 
@@ -102,6 +103,64 @@ forEachStore('POST /v1/customer-sessions with Idempotency-Key', ({ open, openPai
     expect(JSON.stringify(rows)).not.toContain(key);
   });
 
+  it("needs the server's HANDOFF_ENCRYPTION_KEY, not only the key, to open a kept token; holds across a rotation", async () => {
+    const { store, token: apiToken } = await setUp();
+    const serverKey = 'a'.repeat(64);
+    const nextKey = 'b'.repeat(64);
+    const now = () => new Date('2030-01-01T00:00:00.000Z');
+    const config = (env: Record<string, string>) => loadConfig({ HANDOFF_LOG_LEVEL: 'silent', ...env });
+    const app = testApp(store, { now, config: config({ HANDOFF_ENCRYPTION_KEY: serverKey }) });
+    const key = { 'idempotency-key': 'order-1' };
+    const first = await postJson(app, '/v1/customer-sessions', { customer }, apiToken, key);
+    expect(first.status).toBe(201);
+    const session = (await first.json()) as Session;
+    const [row] = await store.db.selectFrom('idempotency_keys').selectAll().execute();
+    // Database read access and a guessed key are not enough.
+    expect(openToken(row!.sealed_token!, 'order-1', String(row!.user_id))).toBeNull();
+
+    const rotated = testApp(store, {
+      now,
+      config: config({ HANDOFF_ENCRYPTION_KEY: nextKey, HANDOFF_ENCRYPTION_KEY_PREVIOUS: serverKey }),
+    });
+    const again = await postJson(rotated, '/v1/customer-sessions', { customer }, apiToken, key);
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual(session);
+
+    // Without the key that sealed it the kept answer cannot be given: a clear 409, never a 5xx.
+    const lost = testApp(store, { now, config: config({ HANDOFF_ENCRYPTION_KEY: nextKey }) });
+    const refused = await postJson(lost, '/v1/customer-sessions', { customer }, apiToken, key);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'idempotency_key_unusable' } });
+  });
+
+  it('never replays an answer made for another account, when the account comes from the primary membership', async () => {
+    const { store, app, user, token } = await setUp();
+    await store.accounts.create({ id: 'other', name: 'Other' });
+    await store.users.addMembership(user.userId, 'other', ['integration'], { primary: false });
+    const key = { 'idempotency-key': 'order-primary' };
+    const first = await postJson(app, '/v1/customer-sessions', { customer }, token, key);
+    expect(first.status).toBe(201);
+    // The user leaves the default account; the other one becomes primary.
+    await store.db
+      .deleteFrom('membership_roles')
+      .where('user_id', '=', user.userId)
+      .where('account_id', '=', 'default')
+      .execute();
+    await store.db
+      .deleteFrom('memberships')
+      .where('user_id', '=', user.userId)
+      .where('account_id', '=', 'default')
+      .execute();
+    await store.db
+      .updateTable('memberships')
+      .set({ is_primary: 1 })
+      .where('user_id', '=', user.userId)
+      .execute();
+    const again = await postJson(app, '/v1/customer-sessions', { customer }, token, key);
+    expect(again.status).toBe(422);
+    expect(await again.json()).toMatchObject({ error: { code: 'idempotency_key_reused' } });
+  });
+
   it('holds across two instances, and concurrent requests make one session', async () => {
     const at = new Date('2030-01-01T00:00:00.000Z');
     const [storeA, storeB] = await openPair({ now: () => at });
@@ -174,6 +233,14 @@ describe('sealing an idempotent answer', () => {
     expect(openToken(sealed, 'key-2', '7')).toBeNull();
     expect(openToken(sealed, 'key-1', '8')).toBeNull();
     expect(openToken('AAAA', 'key-1', '7')).toBeNull();
+  });
+
+  it('opens only with the server secret it was sealed with, when there is one', () => {
+    const server = Buffer.alloc(32, 1);
+    const sealed = sealToken('hc_secret', 'key-1', '7', server);
+    expect(openToken(sealed, 'key-1', '7')).toBeNull();
+    expect(openToken(sealed, 'key-1', '7', [Buffer.alloc(32, 2)])).toBeNull();
+    expect(openToken(sealed, 'key-1', '7', [Buffer.alloc(32, 2), server])).toBe('hc_secret');
   });
 
   it('fingerprints bodies by content, not key order', () => {

@@ -3,6 +3,7 @@ import type { CustomerIdentity, CustomerSessionRequest, CustomerSessionResponse 
 import { errorResponses } from '../auth/error-schema.ts';
 import {
   hashIdempotencyKey,
+  idempotencySecrets,
   IDEMPOTENCY_KEY,
   IDEMPOTENCY_WINDOW_MS,
   openToken,
@@ -125,6 +126,7 @@ export const RevokeCustomerSessionResponseSchema = z
  * token and hands that token to its page.
  */
 export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
+  const secrets = idempotencySecrets(deps.config.encryption);
   const route = createRoute({
     method: 'post',
     path: '/v1/customer-sessions',
@@ -182,7 +184,9 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
       const userId = principal.user.id;
       const keyHash = hashIdempotencyKey(idempotencyKey);
       const scope = String(userId);
-      const requestHash = requestFingerprint(body);
+      // The account the request resolved to is part of it: with `accountId` left out it is the
+      // primary membership's, which may change; an answer made for one account is never replayed for another.
+      const requestHash = requestFingerprint({ account: membership.account.id, body });
       const kept = await deps.store.idempotencyKeys.claim({
         userId,
         keyHash,
@@ -205,9 +209,15 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
             { headers: { 'Retry-After': '1' } },
           );
         }
-        // Same key hash and user, yet the key does not open it: only a corrupted record does that.
-        const token = openToken(kept.answer.sealedToken, idempotencyKey, scope);
-        if (token === null) throw new Error('An idempotency record does not open with its key.');
+        // Same key hash and user, yet it does not open: the server key that sealed it is gone.
+        const token = openToken(kept.answer.sealedToken, idempotencyKey, scope, secrets.open);
+        if (token === null) {
+          throw new ApiError(
+            409,
+            'idempotency_key_unusable',
+            'The answer kept for this Idempotency-Key can no longer be opened; use a new key for a new request.',
+          );
+        }
         await deps.store.audit.record({
           action: 'customer_session.replay',
           outcome: 'success',
@@ -227,7 +237,7 @@ export function registerCustomerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: De
           keyHash,
           answer: {
             sessionId: created.sessionId,
-            sealedToken: sealToken(created.token, idempotencyKey, scope),
+            sealedToken: sealToken(created.token, idempotencyKey, scope, secrets.seal),
             expiresAt: created.expiresAt,
           },
         });

@@ -6,6 +6,7 @@ import { silentLogger } from '../logger.ts';
 import { forEachStore } from '../store/test-stores.ts';
 import type { SqlStore } from '../store/index.ts';
 import { hmacHex, signedString } from '../webhooks/twocheckout.ts';
+import { WEBHOOK_TOKEN_FAILURE_LIMITS } from './webhooks.ts';
 
 const TOKEN = 'wh_0123456789abcdef0123456789abcdef';
 const NOW = new Date('2026-12-06T10:00:00Z');
@@ -115,6 +116,31 @@ forEachStore('webhooks', ({ open }) => {
       ).toEqual([]);
       const entries = await store.audit.list({ accountIds: ['default'], limit: 50 });
       expect(entries.filter((e) => e.action === 'webhook.receive')).toEqual([]);
+    });
+
+    it('limits unknown tokens per source (429 with Retry-After, nothing more audited); known tokens still pass', async () => {
+      const store = await open();
+      const app = appFor(store);
+      const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
+      const guess = (address: string, i: number) =>
+        app.request(
+          `/v1/webhooks/2checkout/wh_guess${String(i).padStart(30, '0')}`,
+          { method: 'POST', headers: FORM, body: 'A=1' },
+          from(address),
+        );
+      const auditRows = async () => (await store.db.selectFrom('audit_log').select('id').execute()).length;
+      for (let i = 0; i < WEBHOOK_TOKEN_FAILURE_LIMITS.limit; i++) {
+        expect((await guess('192.0.2.7', i)).status).toBe(404);
+      }
+      const audited = await auditRows();
+      const refused = await guess('192.0.2.7', 999);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+      expect(await auditRows()).toBe(audited);
+      // Another source is not held back, and a known token passes from this one.
+      expect((await guess('192.0.2.8', 0)).status).toBe(404);
+      expect((await app.request(`/v1/webhooks/2checkout/${TOKEN}`, {}, from('192.0.2.7'))).status).toBe(200);
     });
 
     it('has no endpoints without a configured token', async () => {
@@ -240,6 +266,28 @@ forEachStore('webhooks', ({ open }) => {
       expect((await post('{}', JSON_TYPE)).status).toBe(415);
       expect((await post('x'.repeat(20_000))).status).toBe(413);
     });
+    it('refuses NUL in a signed form field with 400 before anything is stored', async () => {
+      const store = await open();
+      const app = appFor(store);
+      for (const fields of [
+        lcn('SUB-1', '2026-12-01 10:00:00', [['STATUS', 'act\u0000ive']]),
+        lcn('SUB-1', '2026-12-01 10:00:00').map(([k, v]): [string, string] =>
+          k === 'EMAIL' ? [k, 'ada\u0000@example.com'] : [k, v],
+        ),
+        lcn('SUB-1', '2026-12-01 10:00:00', [['NOTE\u0000', 'x']]),
+      ]) {
+        const res = await app.request(`/v1/webhooks/2checkout/${TOKEN}`, {
+          method: 'POST',
+          headers: FORM,
+          body: signedForm(fields),
+        });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ error: { code: 'bad_request' } });
+      }
+      expect(
+        (await store.customerDirectory.lookup('default', 'ada@example.com')).twocheckoutSubscriptions,
+      ).toEqual([]);
+    });
   });
 
   describe('OkePay', () => {
@@ -332,6 +380,24 @@ forEachStore('webhooks', ({ open }) => {
         ).status,
       ).toBe(200);
       expect((await store.customerDirectory.lookup('default', 'ada@example.com')).okepayContactId).toBe(7);
+    });
+
+    it('keeps the URL token and the connection secrets out of error messages and audit details', async () => {
+      const store = await open();
+      const app = appFor(store, { env: { HANDOFF_OKEPAY_WEBHOOK_SIGNING_KEY: 'okepay-signing-key' } });
+      const body = `]${TOKEN}=1&okepay-signing-key]=2`;
+      const res = await app.request(`/v1/webhooks/okepay/${TOKEN}`, {
+        method: 'POST',
+        headers: {
+          ...FORM,
+          'x-webhook-signature': createHmac('sha256', 'okepay-signing-key').update(body).digest('hex'),
+        },
+        body,
+      });
+      expect(res.status).toBe(400);
+      const text = JSON.stringify([await res.json(), await audits(store)]);
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain(TOKEN);
     });
 
     it('refuses malformed bodies with 400', async () => {

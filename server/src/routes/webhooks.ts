@@ -5,6 +5,11 @@ import { ErrorSchema } from '../auth/error-schema.ts';
 import type { AppEnv, Deps } from '../context.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
+import { consumeQuota } from '../limits/attempts.ts';
+import { okepayProvider } from '../providers/okepay/index.ts';
+import { connectionSecrets, guardedSecrets, guardSecrets, redactSecrets } from '../providers/redaction.ts';
+import { twocheckoutProvider } from '../providers/twocheckout/index.ts';
+import { sourceKey } from '../limits/source.ts';
 import type { DirectoryChange } from '../store/types.ts';
 import {
   agrees,
@@ -29,6 +34,13 @@ import {
   TwoCheckoutWebhookError,
   verifyTwoCheckoutNotification,
 } from '../webhooks/twocheckout.ts';
+
+/**
+ * Unknown webhook tokens allowed per source (IPv4 address or IPv6 /64) in a window: past it, the
+ * source's guesses are answered 429 without a look-up or an audit entry, so unauthenticated
+ * traffic cannot fill the audit log. Known tokens are never held back.
+ */
+export const WEBHOOK_TOKEN_FAILURE_LIMITS = { limit: 30, windowMs: 15 * 60 * 1000 } as const;
 
 /** What one verified delivery did: its audit detail and the answer the provider expects. */
 interface Outcome {
@@ -60,6 +72,18 @@ function asApiError(err: unknown): unknown {
       : new ApiError(400, 'bad_request', err.message);
   }
   return err;
+}
+
+/** The secret fields of the connection a webhook resolved to (Paybis's public key is not secret). */
+function targetSecrets(found: WebhookTarget): string[] {
+  switch (found.provider) {
+    case 'okepay':
+      return connectionSecrets(okepayProvider, found.okepay);
+    case '2checkout':
+      return connectionSecrets(twocheckoutProvider, found.twocheckout);
+    case 'paybis':
+      return [];
+  }
 }
 
 /**
@@ -97,6 +121,20 @@ export function registerWebhookRoutes(
     const token = c.req.param('token') ?? '';
     const found = WEBHOOK_TOKEN_SHAPE.test(token) ? await resolveTarget(provider, token) : null;
     if (found === null) {
+      const ip = clientIp(c, deps.config.trustProxy);
+      if (ip !== null) {
+        const quota = await consumeQuota(
+          store.rateLimits,
+          `webhook-token:${sourceKey(ip)}`,
+          WEBHOOK_TOKEN_FAILURE_LIMITS,
+          () => deps.now().getTime(),
+        );
+        if (!quota.allowed) {
+          throw new ApiError(429, 'rate_limited', 'Too many requests with unknown tokens. Try again later.', {
+            headers: { 'Retry-After': String(quota.retryAfter) },
+          });
+        }
+      }
       await audit(c, provider, null, 'failure', 'unknown_token');
       // The same answer as any unknown route: nothing tells a prober the path exists.
       throw notFound('No such route.');
@@ -110,6 +148,8 @@ export function registerWebhookRoutes(
   ) {
     return async (c: Context<AppEnv>) => {
       const found = await target(c, provider);
+      // The URL token and the connection's secrets never reach an answer, a log line or the audit.
+      guardSecrets(c, [c.req.param('token'), ...targetSecrets(found)]);
       try {
         const raw = new Uint8Array(await c.req.arrayBuffer());
         const outcome = await ingest(c, found, raw);
@@ -119,7 +159,9 @@ export function registerWebhookRoutes(
       } catch (err) {
         const error = asApiError(err);
         const detail =
-          error instanceof ApiError ? `${error.code}: ${error.message}`.slice(0, 200) : 'internal';
+          error instanceof ApiError
+            ? redactSecrets(`${error.code}: ${error.message}`, guardedSecrets(c)).slice(0, 200)
+            : 'internal';
         await audit(c, provider, found.accountId, 'failure', detail);
         throw error;
       }
@@ -250,6 +292,10 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     404: { description: 'Unknown token', content: { 'application/json': { schema: ErrorSchema } } },
     413: { description: 'Body too large', content: { 'application/json': { schema: ErrorSchema } } },
+    429: {
+      description: 'Too many unknown tokens from this source; see Retry-After',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
   };
   const received = {
     description: 'Recorded (or recognised as a retry)',
@@ -305,7 +351,7 @@ function describeWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     tags: ['webhooks'],
     summary: "2Checkout's set-up check of a new LCN URL",
     request: { params: z.object({ token }) },
-    responses: { 200: { description: 'OK' }, 404: errors[404] },
+    responses: { 200: { description: 'OK' }, 404: errors[404], 429: errors[429] },
   });
   app.openAPIRegistry.registerPath({
     method: 'post',

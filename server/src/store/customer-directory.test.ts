@@ -27,6 +27,30 @@ const contact = (contactId: number, email: string, eventAt: string, status = 'ac
 });
 
 forEachStore('customer directory', ({ open, openPair, kind }) => {
+  it('keeps and compares emails in one normalised form, whatever spelling an event or a customer uses', async () => {
+    const { customerDirectory: directory } = await open();
+    const decomposed = 'Ame\u0301lie@Example.com';
+    await directory.ingest({
+      accountId: 'default',
+      provider: 'okepay',
+      eventKey: 'e1',
+      changes: [contact(7, ' ADA@Example.com ', '2026-12-01T10:00:00.000Z')],
+    });
+    await directory.ingest({
+      accountId: 'default',
+      provider: '2checkout',
+      eventKey: 'e1',
+      changes: [subscription('SUB-1', '2026-12-01T10:00:00.000Z', { email: decomposed })],
+    });
+    expect((await directory.lookup('default', 'ada@example.com')).okepayContactId).toBe(7);
+    expect(
+      (await directory.lookup('default', 'am\u00e9lie@example.com')).twocheckoutSubscriptions.map(
+        (s) => s.reference,
+      ),
+    ).toEqual(['SUB-1']);
+    expect((await directory.lookup('other', 'ada@example.com')).okepayContactId).toBeNull();
+  });
+
   it('records what an event says and resolves it by email', async () => {
     const store = await open();
     const { customerDirectory: directory } = store;

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { toIso, type Database } from './schema.ts';
 import type { CustomerDirectory, DirectoryChange } from './types.ts';
+import { normalizeEmail } from './email.ts';
 
 /** Webhook event records (kept only to recognise retries) are deleted after this many days. */
 export const WEBHOOK_EVENT_RETENTION_DAYS = 90;
@@ -32,7 +33,7 @@ export function createCustomerDirectory(db: Kysely<Database>, now: () => Date): 
     },
 
     async lookup(accountId, email) {
-      const address = email.trim().toLowerCase();
+      const address = normalizeEmail(email);
       const [contact, subscriptions] = await Promise.all([
         db
           .selectFrom('okepay_contacts')
@@ -92,7 +93,7 @@ async function apply(tx: Kysely<Database>, accountId: string, change: DirectoryC
         .values({
           account_id: accountId,
           contact_id: change.contactId,
-          email: change.email,
+          email: normalizeEmail(change.email),
           subscription_id: change.subscriptionId,
           subscription_status: change.subscriptionStatus,
           event_at: change.eventAt,
@@ -116,7 +117,7 @@ async function apply(tx: Kysely<Database>, accountId: string, change: DirectoryC
         .values({
           account_id: accountId,
           reference: change.reference,
-          email: change.email,
+          email: change.email === null ? null : normalizeEmail(change.email),
           status: change.status,
           expires_at: change.expiresAt,
           disabled: change.disabled ? 1 : 0,

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { usableEmail } from '../store/email.ts';
 
 /**
  * OkePay (Payrexx) webhooks (PROVIDERS.md §5). Payrexx does not sign them, so a delivery only
@@ -82,12 +83,6 @@ function record(value: unknown): Record<string, unknown> | null {
     : null;
 }
 
-export function normalizedEmail(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const email = value.trim().toLowerCase();
-  return email.length > 0 && email.length <= 254 && email.includes('@') ? email : null;
-}
-
 /**
  * Reads a delivery in either encoding a merchant can choose: PHP form post or JSON, a
  * transaction (`{transaction: {…}}`) or a subscription alone (`{subscription: {…}}`).
@@ -116,7 +111,7 @@ export function readOkePayDelivery(contentType: string, raw: string): OkePayDeli
   return {
     kind: transaction ? 'transaction' : 'subscription',
     id,
-    claimed: { contactId: positiveId(contact?.id), email: normalizedEmail(contact?.email) },
+    claimed: { contactId: positiveId(contact?.id), email: usableEmail(contact?.email) },
   };
 }
 
@@ -136,7 +131,7 @@ export function readOkePayObject(kind: OkePayDelivery['kind'], object: unknown):
   const data = record(object);
   const contact = record(data?.contact);
   const contactId = positiveId(contact?.id);
-  const email = normalizedEmail(contact?.email);
+  const email = usableEmail(contact?.email);
   if (!data || contactId === null || email === null) return null;
   const subscription = kind === 'subscription' ? data : record(data.subscription);
   const status = subscription && typeof subscription.status === 'string' ? subscription.status : null;

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { TwoCheckoutConfig } from '../config.ts';
+import { usableEmail } from '../store/email.ts';
 
 /**
  * 2Checkout IPN and LCN notifications (PROVIDERS.md §5): form-encoded posts signed with an HMAC
@@ -169,11 +170,6 @@ export function twoCheckoutDate(value: string): string | null {
   return date.toISOString();
 }
 
-function normalizedEmail(value: string): string | null {
-  const email = value.trim().toLowerCase();
-  return email.length > 0 && email.length <= 254 && email.includes('@') ? email : null;
-}
-
 /**
  * Reads a verified notification: an LCN (`LICENSE_CODE`) or an IPN (`REFNO`, one subscription per
  * `IPN_LICENSE_REF[]`). Throws `TwoCheckoutWebhookError('malformed')` for anything else.
@@ -193,7 +189,7 @@ export function readTwoCheckoutNotification(fields: FormFields): TwoCheckoutNoti
       subscriptions: [
         {
           reference: licenseCode,
-          email: normalizedEmail(first(fields, 'EMAIL')),
+          email: usableEmail(first(fields, 'EMAIL')),
           status:
             status !== '' ? status.slice(0, 32) : disabled ? 'disabled' : expired ? 'expired' : 'active',
           expiresAt: twoCheckoutDate(first(fields, 'EXPIRATION_DATE')),
@@ -206,7 +202,7 @@ export function readTwoCheckoutNotification(fields: FormFields): TwoCheckoutNoti
     const occurredAt = twoCheckoutDate(first(fields, 'IPN_DATE'));
     if (occurredAt === null) throw malformed('IPN_DATE is missing or not a date.');
     const orderStatus = first(fields, 'ORDERSTATUS').trim().toLowerCase().slice(0, 32) || 'unknown';
-    const email = normalizedEmail(first(fields, 'CUSTOMEREMAIL'));
+    const email = usableEmail(first(fields, 'CUSTOMEREMAIL'));
     const expiries = allOfList(fields, 'IPN_LICENSE_EXP');
     const references = allOfList(fields, 'IPN_LICENSE_REF');
     const subscriptions: TwoCheckoutSubscriptionFact[] = [];
