@@ -61,7 +61,7 @@ export const paybisAction: ActionDescriptor<PaybisLaunchOptions, PaybisSessionRe
     if (process.env.NODE_ENV !== 'production') checkPaybis(options, strict);
   },
   plan(options) {
-    paybisAction.check(options);
+    if (process.env.NODE_ENV !== 'production') checkPaybis(options);
     const {
       mode = 'overlay',
       container,
