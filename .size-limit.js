@@ -25,19 +25,19 @@ export default [
     ...react,
     name: 'ManageSubscriptionButton with HandoffProvider: guard; target 2.4 kB not yet met',
     import: '{ HandoffProvider, ManageSubscriptionButton }',
-    limit: '3.25 kB',
+    limit: '3.36 kB',
   },
   {
     ...react,
     name: 'PaybisWidgetLauncher with HandoffProvider, first load: guard; target 2.4 kB not yet met',
     import: '{ HandoffProvider, PaybisWidgetLauncher }',
-    limit: '3.8 kB',
+    limit: '3.87 kB',
   },
   {
     ...react,
     name: '@handoff/react, everything, first load: guard; target 3.6 kB not yet met',
     import: '*',
-    limit: '4.2 kB',
+    limit: '4.26 kB',
   },
   {
     name: 'Paybis widget code, loaded on intent',
@@ -51,12 +51,12 @@ export default [
     path: 'packages/core/dist/index.js',
     import: '{ createHandoffClient, openPending }',
     gzip: true,
-    limit: '1.23 kB',
+    limit: '1.4 kB',
   },
   {
     name: '@handoff/elements script file (one file, the widget code inlined): guard; target 4.4 kB not yet met',
     path: 'packages/elements/dist/handoff-elements.js',
     gzip: true,
-    limit: '5.6 kB',
+    limit: '5.72 kB',
   },
 ];
