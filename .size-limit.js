@@ -42,9 +42,9 @@ export default [
   {
     name: 'Paybis widget code, loaded on intent',
     path: 'packages/core/dist/paybis-widget.js',
-    import: '{ openPaybisWidgetForAction }',
+    import: '{ openPaybisWidget }',
     gzip: true,
-    limit: '1.62 kB',
+    limit: '1.55 kB',
   },
   {
     name: '@handoff/core client and opener',
