@@ -32,10 +32,6 @@ export interface HandoffErrorDetail {
 /** Lets the module load where `HTMLElement` does not exist (server rendering); nothing is defined there. */
 const Base = (typeof HTMLElement === 'undefined' ? class {} : HTMLElement) as typeof HTMLElement;
 
-/** The attribute that carries an option: `currencyCodeFrom` is `currency-code-from`, `successReturnURL` `success-return-url`. */
-export const attributeName = (option: string): string =>
-  option.replace(/[A-Z]+/g, (letters) => `-${letters.toLowerCase()}`);
-
 /** `prefetch` attribute: absent → `undefined` (the provider's default); `"false"`/`"off"` → off; else on. */
 export function prefetchAttribute(element: HTMLElement): boolean | undefined {
   const value = element.getAttribute('prefetch');
@@ -140,7 +136,7 @@ export abstract class HandoffElement<
   /** Reports an error; one about an option names the attribute it came from. */
   protected reportError(error: HandoffError): void {
     if (error instanceof HandoffOptionError) {
-      const attribute = attributeName(error.option);
+      const attribute = error.option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
       error = new HandoffError(
         'bad_request',
         `<${this.localName}>: attribute "${attribute}" must be ${error.expected}, got ${JSON.stringify(this.getAttribute(attribute))}.`,

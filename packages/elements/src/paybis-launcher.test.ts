@@ -49,8 +49,7 @@ describe('<handoff-paybis-launcher>', () => {
   it('opens the overlay logged in, with the session parameters from its attributes', async () => {
     const el = element(
       'mode="overlay" flow="buyCrypto" currency-code-from="EUR" currency-code-to="BTC" amount="100.00" ' +
-        'wallet-address="bc1qexampleaddress" wallet-currency="BTC" prefetch="false" locale="de" ' +
-        'success-return-url="https://shop.test/done" failure-return-url="https://shop.test/failed"',
+        'wallet-address="bc1qexampleaddress" wallet-currency="BTC" prefetch="false"',
     );
     const opened = collect<HandoffOpenDetail>(el, 'handoff:open');
     el.button!.click();
@@ -63,9 +62,6 @@ describe('<handoff-paybis-launcher>', () => {
         currencyCodeTo: 'BTC',
         amount: '100.00',
         cryptoWalletAddress: { address: 'bc1qexampleaddress', currencyCode: 'BTC' },
-        locale: 'de',
-        successReturnURL: 'https://shop.test/done',
-        failureReturnURL: 'https://shop.test/failed',
       },
       expect.objectContaining({ signal: expect.any(AbortSignal) }),
     );

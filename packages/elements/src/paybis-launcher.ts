@@ -6,18 +6,18 @@ import {
   type PaybisSessionResponse,
   type PaybisWidgetMode,
 } from '@handoff/core';
-import { attributeName, HandoffElement, prefetchAttribute, type HandoffOpenDetail } from './base.ts';
+import { HandoffElement, prefetchAttribute, type HandoffOpenDetail } from './base.ts';
 
 export type PaybisLauncherState = 'idle' | 'loading' | 'open' | 'error';
 
-/** Session parameters, each read from its attribute (`attributeName`); unset ones are left out. */
-const PARAMETERS: Array<keyof PaybisSessionRequest> = [
-  'locale',
-  'currencyCodeFrom',
-  'currencyCodeTo',
-  'amount',
-  'successReturnURL',
-  'failureReturnURL',
+/** Attribute → session parameter; unset attributes are left out. */
+const PARAMETERS: Array<[string, keyof PaybisSessionRequest]> = [
+  ['locale', 'locale'],
+  ['currency-code-from', 'currencyCodeFrom'],
+  ['currency-code-to', 'currencyCodeTo'],
+  ['amount', 'amount'],
+  ['success-return-url', 'successReturnURL'],
+  ['failure-return-url', 'failureReturnURL'],
 ];
 
 /**
@@ -66,8 +66,8 @@ export class HandoffPaybisLauncherElement extends HandoffElement<
       onOpen: (result) =>
         this.emit<HandoffOpenDetail>('handoff:open', { provider: 'paybis', mode: mode ?? 'overlay', result }),
     };
-    for (const option of PARAMETERS) {
-      const value = this.getAttribute(attributeName(option));
+    for (const [attribute, option] of PARAMETERS) {
+      const value = this.getAttribute(attribute);
       if (value !== null) (options as Record<string, string>)[option] = value;
     }
     const address = this.getAttribute('wallet-address');
