@@ -89,7 +89,7 @@ export const okepayAction: LinkDescriptor = {
     if (process.env.NODE_ENV !== 'production') checkOkePay(options, strict);
   },
   plan(options) {
-    if (process.env.NODE_ENV !== 'production') checkOkePay(options);
+    okepayAction.check(options);
     return {
       key: 'okepay',
       prefetch: options.prefetch !== false,
@@ -109,7 +109,7 @@ export const twocheckoutAction: LinkDescriptor = {
     if (process.env.NODE_ENV !== 'production') checkTwoCheckout(options, strict);
   },
   plan(options) {
-    if (process.env.NODE_ENV !== 'production') checkTwoCheckout(options);
+    twocheckoutAction.check(options);
     const { accessPage, validityTime, prefetch } = options;
     const request = {
       subscriptionReference: options.subscriptionReference?.trim() as string,

@@ -61,7 +61,7 @@ export const paybisAction: ActionDescriptor<PaybisLaunchOptions, PaybisSessionRe
     if (process.env.NODE_ENV !== 'production') checkPaybis(options, strict);
   },
   plan(options) {
-    if (process.env.NODE_ENV !== 'production') checkPaybis(options);
+    paybisAction.check(options);
     const {
       mode = 'overlay',
       container,
