@@ -98,16 +98,29 @@ export const paybisAction: ActionDescriptor<PaybisLaunchOptions, PaybisSessionRe
       // A widget page in a tab needs no widget code.
       warm: onPage ? loadWidgetCode : undefined,
       prepare: (ready) => preparePaybisWidget(mode, undefined, ready?.widgetUrl),
-      async open(session, context) {
-        const { pending } = context;
+      async open(session, { pending, signal, options: latest, closed }) {
         if (pending) {
           const result = pending.navigate(session.widgetUrl);
           // redirect: this page is being replaced; it stays `loading` until it goes.
           return { state: mode === 'new-tab' ? 'idle' : 'loading', result };
         }
-        // Wiring the widget to the button is part of the widget code, loaded on intent.
-        const { openPaybisWidgetForAction } = await loadWidgetCode();
-        return openPaybisWidgetForAction(session, mode, place, options.closeOnComplete, context);
+        const { openPaybisWidget } = await loadWidgetCode();
+        signal.throwIfAborted();
+        const close = await openPaybisWidget(session, {
+          mode,
+          container: place,
+          signal,
+          closeOnComplete: options.closeOnComplete,
+          onEvent: (event) => latest().onEvent?.(event),
+          onComplete: (event) => latest().onComplete?.(event),
+          // The widget stays open: reported without leaving the open state.
+          onError: (error) => latest().onError?.(error),
+          onClose: () => {
+            closed();
+            latest().onClose?.();
+          },
+        });
+        return { state: 'open', result: null, close };
       },
     };
   },

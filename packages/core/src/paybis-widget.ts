@@ -1,7 +1,5 @@
-import type { ActionOpenContext, ActionOpened } from './action.ts';
 import { HandoffAbortError, HandoffProviderError } from './errors.ts';
 import type { PendingWindow } from './open-window.ts';
-import type { PaybisLaunchOptions } from './paybis-action.ts';
 import {
   preparePaybisWidget,
   type PaybisWidgetCallbacks,
@@ -153,34 +151,4 @@ export async function openPaybisWidget(
     throw error;
   }
   return cleanup;
-}
-
-/**
- * A Paybis button's widget shown on this page (overlay or embedded), reporting through the
- * button's latest callbacks. It lives here, in the code loaded on intent, rather than in the
- * action every page loads first.
- */
-export async function openPaybisWidgetForAction(
-  session: PaybisSessionResponse,
-  mode: PaybisWidgetMode,
-  container: HTMLElement | null | undefined,
-  closeOnComplete: boolean | undefined,
-  { signal, options: latest, closed }: ActionOpenContext<PaybisLaunchOptions>,
-): Promise<ActionOpened> {
-  signal.throwIfAborted();
-  const close = await openPaybisWidget(session, {
-    mode,
-    container,
-    signal,
-    closeOnComplete,
-    onEvent: (event) => latest().onEvent?.(event),
-    onComplete: (event) => latest().onComplete?.(event),
-    // The widget stays open: reported without leaving the open state.
-    onError: (error) => latest().onError?.(error),
-    onClose: () => {
-      closed();
-      latest().onClose?.();
-    },
-  });
-  return { state: 'open', result: null, close };
 }
