@@ -25,19 +25,19 @@ export default [
     ...react,
     name: 'ManageSubscriptionButton with HandoffProvider: guard; target 2.4 kB not yet met',
     import: '{ HandoffProvider, ManageSubscriptionButton }',
-    limit: '3.36 kB',
+    limit: '3.37 kB',
   },
   {
     ...react,
     name: 'PaybisWidgetLauncher with HandoffProvider, first load: guard; target 2.4 kB not yet met',
     import: '{ HandoffProvider, PaybisWidgetLauncher }',
-    limit: '3.87 kB',
+    limit: '3.94 kB',
   },
   {
     ...react,
     name: '@handoff/react, everything, first load: guard; target 3.6 kB not yet met',
     import: '*',
-    limit: '4.26 kB',
+    limit: '4.33 kB',
   },
   {
     name: 'Paybis widget code, loaded on intent',
@@ -57,6 +57,6 @@ export default [
     name: '@handoff/elements script file (one file, the widget code inlined): guard; target 4.4 kB not yet met',
     path: 'packages/elements/dist/handoff-elements.js',
     gzip: true,
-    limit: '5.72 kB',
+    limit: '5.73 kB',
   },
 ];
