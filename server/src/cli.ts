@@ -368,6 +368,7 @@ function webhookTokenNotice(displayName: string, path: string): string {
 async function connections(sub: string | undefined, args: string[], config: () => HandoffConfig, io: CliIo) {
   const context = (cfg: HandoffConfig, store: SqlStore): ConnectionContext => ({
     store: store.connections,
+    webhookEndpoints: store.webhookEndpoints,
     keyring: cfg.encryption,
     environment: environmentConnectionsOf(cfg),
   });

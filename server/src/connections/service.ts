@@ -4,7 +4,7 @@ import { DEFAULT_ACCOUNT_ID } from '../context.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { ConnectionFieldError, type ProviderDefinition } from '../providers/provider.ts';
 import { PROVIDERS, providerById } from '../providers/registry.ts';
-import type { ProviderConnections, StoredConnection } from '../store/types.ts';
+import type { ProviderConnections, StoredConnection, WebhookEndpoints } from '../store/types.ts';
 import {
   ENCRYPTION_KEY_VARIABLE,
   EncryptionKeyError,
@@ -36,6 +36,8 @@ export interface ConnectionView {
 
 export interface ConnectionContext {
   store: ProviderConnections;
+  /** A removed connection's webhook URL goes with it, so setting it again never revives the old one. */
+  webhookEndpoints?: Pick<WebhookEndpoints, 'remove'>;
   keyring: Keyring;
   /** The default account's connections from the environment, by provider id. */
   environment: Partial<Record<string, object>>;
@@ -218,7 +220,9 @@ export async function removeConnection(
 ): Promise<boolean> {
   if (accountId === DEFAULT_ACCOUNT_ID && context.environment[provider.id])
     throw environmentConflict(provider);
-  return context.store.remove(accountId, provider.id);
+  const removed = await context.store.remove(accountId, provider.id);
+  if (removed) await context.webhookEndpoints?.remove(accountId, provider.id);
+  return removed;
 }
 
 function fieldError(

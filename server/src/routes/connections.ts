@@ -90,6 +90,7 @@ const unavailableResponse = {
 export function registerConnectionRoutes(app: OpenAPIHono<AppEnv>, deps: Deps): void {
   const context: ConnectionContext = {
     store: deps.store.connections,
+    webhookEndpoints: deps.store.webhookEndpoints,
     keyring: deps.config.encryption,
     environment: environmentConnectionsOf(deps.config),
   };

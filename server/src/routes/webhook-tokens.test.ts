@@ -92,6 +92,37 @@ forEachStore('webhook tokens', ({ open }) => {
     ).toBe(200);
   });
 
+  it("drops a connection's webhook URL with the connection: setting it again never revives it", async () => {
+    const store = await open();
+    const app = testApp(store, { config: config() });
+    const admin = await login(
+      app,
+      await seedApiUser(store, { email: 'admin@acme.test', accountId: 'acme', roles: ['admin'] }),
+    );
+    const json = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const setConnection = () =>
+      app.request('/v1/accounts/acme/connections/2checkout', {
+        method: 'PUT',
+        headers: json,
+        body: JSON.stringify({ merchantCode: 'ACME', secretKey: 'acme-secret' }),
+      });
+    expect((await setConnection()).status).toBeLessThan(300);
+    const made = await postJson(app, '/v1/accounts/acme/connections/2checkout/webhook-token', {}, admin);
+    const { path } = (await made.json()) as { path: string };
+    const deliver = () =>
+      app.request(path, { method: 'POST', headers: FORM, body: lcn('acme-secret', 'SUB-A') });
+    expect((await deliver()).status).toBe(200);
+
+    const removed = await app.request('/v1/accounts/acme/connections/2checkout', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(removed.status).toBeLessThan(300);
+    expect((await deliver()).status).toBe(404);
+    expect((await setConnection()).status).toBeLessThan(300);
+    expect((await deliver()).status).toBe(404);
+  });
+
   it('needs connections:manage in that account', async () => {
     const store = await open();
     const app = testApp(store, { config: config() });
